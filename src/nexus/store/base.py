@@ -1,0 +1,142 @@
+"""The statement store's contract: one small interface every backend implements.
+
+Reads take a `Scope` (the marking ids a viewer may see) and are meant to be called only from
+`nexus.policy`; writes go through a transactional `StoreWriter` per ingestion run.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+from nexus.store.records import (
+    AuditEntry,
+    Marking,
+    NewStatement,
+    QuarantineRecord,
+    Rejection,
+    RunRecord,
+    Scope,
+    StoredStatement,
+    UserRecord,
+)
+
+
+class StoreWriter(ABC):
+    """Adds one run's statements and rejections inside a single transaction."""
+
+    run: RunRecord
+
+    @abstractmethod
+    def add(self, statements: Iterable[NewStatement]) -> int:
+        """Upsert statements; a statement already stored only gets its last-seen time and marking
+        refreshed. Returns how many were written."""
+
+    @abstractmethod
+    def reject(self, rejections: Iterable[Rejection]) -> int:
+        """Keep rejected source rows in quarantine with their reason."""
+
+
+class StatementStore(ABC):
+    """Statements with provenance, plus the small tables that give them meaning."""
+
+    backend: str
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    @abstractmethod
+    def migrate(self) -> None:
+        """Bring the schema to the newest migration."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def size_on_disk(self) -> int:
+        """Bytes the store occupies (database file, or relation sizes on a server)."""
+
+    # -- writing -------------------------------------------------------------------------------
+    @abstractmethod
+    def writer(self, user: str, source: str) -> AbstractContextManager[StoreWriter]:
+        """A writer for one run: commits on a clean exit; on error rolls back every change and
+        records the run as failed."""
+
+    # -- markings ------------------------------------------------------------------------------
+    @abstractmethod
+    def markings(self) -> dict[int, Marking]:
+        """Every distinct marking in use, by id (small: one per agency/level/caveat set)."""
+
+    # -- scoped reads (nexus.policy only) ------------------------------------------------------
+    @abstractmethod
+    def iter_statements(
+        self,
+        scope: Scope,
+        *,
+        canonical_ids: Collection[str] | None = None,
+        datasets: Collection[str] | None = None,
+    ) -> Iterator[StoredStatement]:
+        """Visible statements, ordered by canonical id, optionally of some entities only."""
+
+    @abstractmethod
+    def entity_ids(
+        self,
+        scope: Scope,
+        *,
+        schemata: Collection[str] | None = None,
+        datasets: Collection[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[str]:
+        """Canonical ids of entities with at least one visible statement, sorted."""
+
+    @abstractmethod
+    def count_entities(
+        self,
+        scope: Scope,
+        *,
+        schemata: Collection[str] | None = None,
+        datasets: Collection[str] | None = None,
+    ) -> int: ...
+
+    @abstractmethod
+    def count_statements(self, scope: Scope, *, datasets: Collection[str] | None = None) -> int: ...
+
+    @abstractmethod
+    def referencing_ids(self, scope: Scope, canonical_ids: Collection[str]) -> list[str]:
+        """Canonical ids of entities whose visible entity-typed statements point at these ids."""
+
+    @abstractmethod
+    def datasets(self, scope: Scope) -> dict[str, int]:
+        """Visible statement counts per dataset."""
+
+    @abstractmethod
+    def quarantine(
+        self, scope: Scope, *, run_id: int | None = None, limit: int = 100, offset: int = 0
+    ) -> list[QuarantineRecord]: ...
+
+    @abstractmethod
+    def count_quarantine(self, scope: Scope, *, run_id: int | None = None) -> int: ...
+
+    # -- runs, users, audit --------------------------------------------------------------------
+    @abstractmethod
+    def runs(self, limit: int = 50) -> list[RunRecord]: ...
+
+    @abstractmethod
+    def get_run(self, run_id: int) -> RunRecord | None: ...
+
+    @abstractmethod
+    def put_user(self, user: UserRecord) -> None: ...
+
+    @abstractmethod
+    def get_user(self, name: str) -> UserRecord | None: ...
+
+    @abstractmethod
+    def users(self) -> list[UserRecord]: ...
+
+    @abstractmethod
+    def append_audit(self, actor: str, action: str, detail: dict[str, Any]) -> AuditEntry:
+        """Append to the hash-chained audit log."""
+
+    @abstractmethod
+    def audit_entries(self, *, after_id: int = 0) -> Iterator[AuditEntry]: ...

@@ -1,0 +1,131 @@
+"""Where SQLite and PostgreSQL differ: connection set-up, bulk upsert of statements, disk size.
+
+Everything else is dialect-neutral SQLAlchemy Core in `nexus.store.sql`.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Engine, event, text
+from sqlalchemy.engine import Connection
+
+STATEMENT_COLUMNS = (
+    "id",
+    "entity_id",
+    "schema",
+    "prop",
+    "prop_type",
+    "value",
+    "original_value",
+    "lang",
+    "dataset",
+    "origin",
+    "marking_id",
+    "first_seen",
+    "last_seen",
+    "run_id",
+)
+# On re-ingest a statement keeps its first-seen time and first origin; the source's latest
+# word decides its marking (a re-sent file may be reclassified) and the run that last saw it.
+_REFRESHED = ("marking_id", "last_seen", "run_id")
+
+StatementRow = tuple[Any, ...]
+
+
+class Dialect(ABC):
+    name: str
+
+    def prepare(self, engine: Engine) -> None:
+        """Connection settings applied to every new connection of the engine."""
+
+    @abstractmethod
+    def upsert_statements(self, conn: Connection, rows: Sequence[StatementRow]) -> None:
+        """Insert rows (no duplicate ids among them); on an existing id refresh _REFRESHED."""
+
+    @abstractmethod
+    def size_on_disk(self, conn: Connection, url_database: str | None) -> int: ...
+
+
+class SQLiteDialect(Dialect):
+    name = "sqlite"
+
+    _UPSERT = (
+        f"INSERT INTO statements ({', '.join(STATEMENT_COLUMNS)}) "
+        f"VALUES ({', '.join('?' for _ in STATEMENT_COLUMNS)}) "
+        f"ON CONFLICT(id) DO UPDATE SET "
+        + ", ".join(f"{col} = excluded.{col}" for col in _REFRESHED)
+    )
+
+    def prepare(self, engine: Engine) -> None:
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            # WAL lets readers (the web app, analyses) run while an ingest writes;
+            # NORMAL sync is durable across application crashes, which is what WAL needs.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA cache_size=-262144")
+            cursor.close()
+
+    def upsert_statements(self, conn: Connection, rows: Sequence[StatementRow]) -> None:
+        conn.exec_driver_sql(self._UPSERT, list(rows))
+
+    def size_on_disk(self, conn: Connection, url_database: str | None) -> int:
+        if not url_database or url_database == ":memory:":
+            return 0
+        return sum(
+            os.path.getsize(url_database + suffix)
+            for suffix in ("", "-wal", "-shm")
+            if os.path.exists(url_database + suffix)
+        )
+
+
+class PostgresDialect(Dialect):
+    name = "postgresql"
+
+    _STAGE = "statements_stage"
+
+    def upsert_statements(self, conn: Connection, rows: Sequence[StatementRow]) -> None:
+        # COPY into a session-local staging table, then one set-based upsert: an order of
+        # magnitude faster than multi-row INSERTs for large batches.
+        conn.exec_driver_sql(
+            f"CREATE TEMP TABLE IF NOT EXISTS {self._STAGE} "
+            "(LIKE statements INCLUDING DEFAULTS) ON COMMIT DROP"
+        )
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        columns = ", ".join(STATEMENT_COLUMNS)
+        with raw.cursor() as cursor:
+            with cursor.copy(f"COPY {self._STAGE} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        updates = ", ".join(f"{col} = excluded.{col}" for col in _REFRESHED)
+        conn.exec_driver_sql(
+            f"INSERT INTO statements ({columns}) SELECT {columns} FROM {self._STAGE} "
+            f"ON CONFLICT (id) DO UPDATE SET {updates}"
+        )
+        conn.exec_driver_sql(f"TRUNCATE {self._STAGE}")
+
+    def size_on_disk(self, conn: Connection, url_database: str | None) -> int:
+        total = 0
+        for table in ("statements", "markings", "canonical", "quarantine", "runs", "users", "audit"):
+            size = conn.execute(
+                text("SELECT pg_total_relation_size(CAST(:t AS regclass))"), {"t": table}
+            ).scalar()
+            total += int(size or 0)
+        return total
+
+
+def dialect_for(engine: Engine) -> Dialect:
+    name = engine.dialect.name
+    if name == "sqlite":
+        return SQLiteDialect()
+    if name in ("postgresql", "postgres"):
+        return PostgresDialect()
+    raise ValueError(f"unsupported database {name!r}: use SQLite or PostgreSQL")

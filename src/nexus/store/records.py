@@ -1,0 +1,210 @@
+"""Plain records that cross the store boundary: markings, statements, runs, quarantine, users, audit.
+
+They carry no behaviour beyond conversion, so every backend and every stage can share them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from followthemoney import Statement
+from followthemoney.statement.util import BASE_ID
+
+#: FtM's pseudo-property that records an entity's existence and schema.
+ID_PROP = BASE_ID
+
+
+def utc_now() -> str:
+    """Timestamps are ISO-8601 UTC strings to the second, as FtM statements write them."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def caveat_text(caveats: frozenset[str]) -> str:
+    """The stored form of a caveat set: sorted, space separated (markings never contain spaces)."""
+    return " ".join(sorted(caveats))
+
+
+def parse_caveats(text: str | None) -> frozenset[str]:
+    return frozenset(text.split()) if text else frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Marking:
+    """Who originated a statement and how it is protected; stored once, referenced by id."""
+
+    agency: str
+    classification: str
+    caveats: frozenset[str] = frozenset()
+
+    def label(self) -> str:
+        parts = [self.classification, *sorted(self.caveats)]
+        return f"{' // '.join(parts)} ({self.agency})"
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a batch of statements comes from: the agency's collection and its marking."""
+
+    dataset: str
+    agency: str
+    classification: str
+    caveats: frozenset[str] = frozenset()
+
+    @property
+    def marking(self) -> Marking:
+        return Marking(self.agency, self.classification, self.caveats)
+
+
+@dataclass(frozen=True, slots=True)
+class NewStatement:
+    """One property value about to be written; its id follows FtM's statement key."""
+
+    entity_id: str
+    schema: str
+    prop: str
+    prop_type: str
+    value: str
+    dataset: str
+    origin: str
+    marking: Marking
+    original_value: str | None = None
+    lang: str | None = None
+
+    @property
+    def id(self) -> str:
+        key = Statement.make_key(self.dataset, self.entity_id, self.prop, self.value, False, self.lang)
+        assert key is not None  # prop and value are never None here
+        return key
+
+
+@dataclass(frozen=True, slots=True)
+class StoredStatement:
+    """A statement as read back: provenance, marking and the canonical id resolution gave it."""
+
+    id: str
+    entity_id: str
+    canonical_id: str
+    schema: str
+    prop: str
+    prop_type: str
+    value: str
+    original_value: str | None
+    lang: str | None
+    dataset: str
+    origin: str
+    marking: Marking
+    first_seen: str
+    last_seen: str
+    run_id: int | None
+
+    def to_ftm(self) -> Statement:
+        return Statement(
+            id=self.id,
+            entity_id=self.entity_id,
+            canonical_id=self.canonical_id,
+            prop=self.prop,
+            schema=self.schema,
+            value=self.value,
+            dataset=self.dataset,
+            lang=self.lang,
+            original_value=self.original_value,
+            first_seen=self.first_seen,
+            last_seen=self.last_seen,
+            origin=self.origin,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "entity_id": self.entity_id,
+            "canonical_id": self.canonical_id,
+            "schema": self.schema,
+            "prop": self.prop,
+            "prop_type": self.prop_type,
+            "value": self.value,
+            "original_value": self.original_value,
+            "lang": self.lang,
+            "dataset": self.dataset,
+            "origin": self.origin,
+            "agency": self.marking.agency,
+            "classification": self.marking.classification,
+            "caveats": sorted(self.marking.caveats),
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A source row that could not be loaded, and why; kept in quarantine."""
+
+    dataset: str
+    source: str
+    row: int | None
+    field: str | None
+    reason: str
+    record: dict[str, Any]
+    marking: Marking
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineRecord:
+    id: int
+    run_id: int
+    dataset: str
+    source: str
+    row: int | None
+    field: str | None
+    reason: str
+    record: dict[str, Any]
+    marking: Marking
+    created_at: str
+
+
+@dataclass(slots=True)
+class RunRecord:
+    """One ingestion run: what was loaded, by whom, and how it ended."""
+
+    id: int
+    user: str
+    source: str
+    started_at: str
+    status: str = "running"
+    finished_at: str | None = None
+    statements: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    """A named viewer: agency, clearance, compartments held, partner organisation if any."""
+
+    name: str
+    agency: str
+    clearance: str
+    compartments: frozenset[str] = frozenset()
+    partner: str | None = None
+    roles: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: str
+    actor: str
+    action: str
+    detail: dict[str, Any] = field(default_factory=dict)
+    prev_hash: str = ""
+    hash: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The marking ids a viewer may see. Only the policy layer (nexus.policy) builds one."""
+
+    marking_ids: frozenset[int]
+    viewer: str

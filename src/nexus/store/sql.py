@@ -1,0 +1,554 @@
+"""The SQL statement store (SQLite by default, PostgreSQL by URL), on SQLAlchemy Core.
+
+All queries of the SQL backends live here; dialect differences live in `nexus.store.dialect`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    create_engine,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+
+from nexus.exceptions import StoreError
+from nexus.store import tables as t
+from nexus.store.base import StatementStore, StoreWriter
+from nexus.store.dialect import StatementRow, dialect_for
+from nexus.store.records import (
+    AuditEntry,
+    Marking,
+    NewStatement,
+    QuarantineRecord,
+    Rejection,
+    RunRecord,
+    Scope,
+    StoredStatement,
+    UserRecord,
+    caveat_text,
+    parse_caveats,
+    utc_now,
+)
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+_GENESIS = "0" * 64
+# SQLite allows 32k bound parameters; id lists longer than this are queried in chunks.
+_IN_CHUNK = 5_000
+
+
+def _canonical_of(column: ColumnElement[str]) -> ColumnElement[str]:
+    return func.coalesce(t.canonical.c.canonical_id, column)
+
+
+class SQLStore(StatementStore):
+    """Statements in SQLite or PostgreSQL; see `StatementStore` for the contract."""
+
+    def __init__(self, url: str, *, batch_size: int = 20_000) -> None:
+        self.url = url
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine: Engine = create_engine(url, future=True)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise StoreError(f"cannot open the store at {parsed!r}: {exc}") from exc
+        self.dialect = dialect_for(self.engine)
+        self.dialect.prepare(self.engine)
+        self.backend = self.dialect.name
+        self.batch_size = batch_size
+        self._database = parsed.database
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def migrate(self) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        try:
+            with self.engine.begin() as conn:
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+        except OperationalError as exc:
+            raise StoreError(f"cannot reach the store at {make_url(self.url)!r}: {exc.orig}") from exc
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def size_on_disk(self) -> int:
+        with self.engine.connect() as conn:
+            if self.backend == "sqlite":
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            return self.dialect.size_on_disk(conn, self._database)
+
+    # -- writing -------------------------------------------------------------------------------
+    def writer(self, user: str, source: str) -> AbstractContextManager[StoreWriter]:
+        return self._writer(user, source)
+
+    @contextmanager
+    def _writer(self, user: str, source: str) -> Iterator[StoreWriter]:
+        started = utc_now()
+        with self.engine.connect() as conn:
+            trans = conn.begin()
+            run_id = conn.execute(
+                insert(t.runs).values(
+                    user=user,
+                    source=source,
+                    started_at=started,
+                    status="running",
+                    statements=0,
+                    rows_loaded=0,
+                    rows_quarantined=0,
+                )
+            ).inserted_primary_key
+            assert run_id is not None
+            run = RunRecord(id=int(run_id[0]), user=user, source=source, started_at=started)
+            writer = _SQLWriter(self, conn, run)
+            try:
+                yield writer
+                run.status = "committed"
+                run.finished_at = utc_now()
+                conn.execute(update(t.runs).where(t.runs.c.id == run.id).values(**_run_values(run)))
+                trans.commit()
+            except BaseException as exc:
+                trans.rollback()
+                run.status = "failed"
+                run.finished_at = utc_now()
+                run.error = f"{type(exc).__name__}: {exc}"
+                run.statements = run.rows_loaded = run.rows_quarantined = 0
+                self._record_failed_run(run)
+                raise
+
+    def _record_failed_run(self, run: RunRecord) -> None:
+        # The failed run's own changes are gone; only the fact that it failed is kept.
+        with self.engine.begin() as conn:
+            conn.execute(insert(t.runs).values(**_run_values(run)))
+
+    def marking_id(self, conn: Connection, marking: Marking) -> int:
+        caveats = caveat_text(marking.caveats)
+        query = select(t.markings.c.id).where(
+            t.markings.c.agency == marking.agency,
+            t.markings.c.classification == marking.classification,
+            t.markings.c.caveats == caveats,
+        )
+        found = conn.execute(query).scalar()
+        if found is not None:
+            return int(found)
+        nested = conn.begin_nested()
+        try:
+            conn.execute(
+                insert(t.markings).values(
+                    agency=marking.agency, classification=marking.classification, caveats=caveats
+                )
+            )
+            nested.commit()
+        except IntegrityError:
+            nested.rollback()  # another writer added it first
+        return int(conn.execute(query).scalar_one())
+
+    # -- markings ------------------------------------------------------------------------------
+    def markings(self) -> dict[int, Marking]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.markings)).all()
+        return {
+            row.id: Marking(row.agency, row.classification, parse_caveats(row.caveats))
+            for row in rows
+        }
+
+    # -- scoped reads --------------------------------------------------------------------------
+    def _visible(self, scope: Scope) -> ColumnElement[bool]:
+        if not scope.marking_ids:
+            return literal(False)
+        return t.statements.c.marking_id.in_(sorted(scope.marking_ids))
+
+    def _filtered(
+        self,
+        query: Select[Any],
+        scope: Scope,
+        schemata: Collection[str] | None = None,
+        datasets: Collection[str] | None = None,
+    ) -> Select[Any]:
+        query = query.where(self._visible(scope))
+        if schemata is not None:
+            query = query.where(t.statements.c.schema.in_(sorted(schemata)))
+        if datasets is not None:
+            query = query.where(t.statements.c.dataset.in_(sorted(datasets)))
+        return query
+
+    def _with_canonical(self, query: Select[Any]) -> Select[Any]:
+        return query.select_from(
+            t.statements.outerjoin(
+                t.canonical, t.canonical.c.entity_id == t.statements.c.entity_id
+            )
+        )
+
+    def _members(self, conn: Connection, canonical_ids: list[str]) -> list[str]:
+        members = set(canonical_ids)
+        for start in range(0, len(canonical_ids), _IN_CHUNK):
+            chunk = canonical_ids[start : start + _IN_CHUNK]
+            rows = conn.execute(
+                select(t.canonical.c.entity_id).where(t.canonical.c.canonical_id.in_(chunk))
+            )
+            members.update(row[0] for row in rows)
+        return sorted(members)
+
+    def iter_statements(
+        self,
+        scope: Scope,
+        *,
+        canonical_ids: Collection[str] | None = None,
+        datasets: Collection[str] | None = None,
+    ) -> Iterator[StoredStatement]:
+        markings = self.markings()
+        canonical = _canonical_of(t.statements.c.entity_id).label("canonical_id")
+        base = self._with_canonical(select(t.statements, canonical))
+        base = self._filtered(base, scope, datasets=datasets).order_by(
+            canonical, t.statements.c.entity_id, t.statements.c.prop, t.statements.c.value
+        )
+        with self.engine.connect() as conn:
+            if canonical_ids is None:
+                queries = [base]
+            else:
+                members = self._members(conn, sorted(set(canonical_ids)))
+                queries = [
+                    base.where(t.statements.c.entity_id.in_(members[i : i + _IN_CHUNK]))
+                    for i in range(0, len(members), _IN_CHUNK)
+                ]
+            for query in queries:
+                result = conn.execution_options(stream_results=True, yield_per=10_000).execute(query)
+                for row in result:
+                    yield _statement_from_row(row, markings)
+
+    def entity_ids(
+        self,
+        scope: Scope,
+        *,
+        schemata: Collection[str] | None = None,
+        datasets: Collection[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[str]:
+        canonical = _canonical_of(t.statements.c.entity_id).label("cid")
+        query = self._filtered(
+            self._with_canonical(select(canonical).distinct()), scope, schemata, datasets
+        )
+        query = query.order_by(canonical).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            return [row[0] for row in conn.execute(query)]
+
+    def count_entities(
+        self,
+        scope: Scope,
+        *,
+        schemata: Collection[str] | None = None,
+        datasets: Collection[str] | None = None,
+    ) -> int:
+        canonical = _canonical_of(t.statements.c.entity_id)
+        query = self._filtered(
+            self._with_canonical(select(func.count(canonical.distinct()))), scope, schemata, datasets
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def count_statements(self, scope: Scope, *, datasets: Collection[str] | None = None) -> int:
+        query = self._filtered(select(func.count()).select_from(t.statements), scope, None, datasets)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def referencing_ids(self, scope: Scope, canonical_ids: Collection[str]) -> list[str]:
+        found: set[str] = set()
+        canonical = _canonical_of(t.statements.c.entity_id)
+        with self.engine.connect() as conn:
+            members = self._members(conn, sorted(set(canonical_ids)))
+            for start in range(0, len(members), _IN_CHUNK):
+                query = self._filtered(
+                    self._with_canonical(select(canonical).distinct()), scope
+                ).where(
+                    t.statements.c.prop_type == "entity",
+                    t.statements.c.value.in_(members[start : start + _IN_CHUNK]),
+                )
+                found.update(row[0] for row in conn.execute(query))
+        return sorted(found - set(canonical_ids))
+
+    def datasets(self, scope: Scope) -> dict[str, int]:
+        query = self._filtered(
+            select(t.statements.c.dataset, func.count()).group_by(t.statements.c.dataset), scope
+        )
+        with self.engine.connect() as conn:
+            return {row[0]: int(row[1]) for row in conn.execute(query)}
+
+    def _quarantine_query(self, query: Select[Any], scope: Scope, run_id: int | None) -> Select[Any]:
+        ids = sorted(scope.marking_ids)
+        query = query.where(t.quarantine.c.marking_id.in_(ids) if ids else literal(False))
+        if run_id is not None:
+            query = query.where(t.quarantine.c.run_id == run_id)
+        return query
+
+    def quarantine(
+        self, scope: Scope, *, run_id: int | None = None, limit: int = 100, offset: int = 0
+    ) -> list[QuarantineRecord]:
+        markings = self.markings()
+        query = self._quarantine_query(select(t.quarantine), scope, run_id)
+        query = query.order_by(t.quarantine.c.id).limit(limit).offset(offset)
+        with self.engine.connect() as conn:
+            return [
+                QuarantineRecord(
+                    id=row.id,
+                    run_id=row.run_id,
+                    dataset=row.dataset,
+                    source=row.source,
+                    row=row.row,
+                    field=row.field,
+                    reason=row.reason,
+                    record=orjson.loads(row.record),
+                    marking=markings[row.marking_id],
+                    created_at=row.created_at,
+                )
+                for row in conn.execute(query)
+            ]
+
+    def count_quarantine(self, scope: Scope, *, run_id: int | None = None) -> int:
+        query = self._quarantine_query(
+            select(func.count()).select_from(t.quarantine), scope, run_id
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    # -- runs, users, audit --------------------------------------------------------------------
+    def runs(self, limit: int = 50) -> list[RunRecord]:
+        query = select(t.runs).order_by(t.runs.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [_run_from_row(row) for row in conn.execute(query)]
+
+    def get_run(self, run_id: int) -> RunRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.runs).where(t.runs.c.id == run_id)).first()
+        return None if row is None else _run_from_row(row)
+
+    def put_user(self, user: UserRecord) -> None:
+        values = {
+            "agency": user.agency,
+            "clearance": user.clearance,
+            "compartments": caveat_text(user.compartments),
+            "partner": user.partner,
+            "roles": caveat_text(user.roles),
+        }
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(t.users.c.name).where(t.users.c.name == user.name)).first()
+            if exists:
+                conn.execute(update(t.users).where(t.users.c.name == user.name).values(**values))
+            else:
+                conn.execute(insert(t.users).values(name=user.name, **values))
+
+    def get_user(self, name: str) -> UserRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.users).where(t.users.c.name == name)).first()
+        return None if row is None else _user_from_row(row)
+
+    def users(self) -> list[UserRecord]:
+        with self.engine.connect() as conn:
+            return [_user_from_row(r) for r in conn.execute(select(t.users).order_by(t.users.c.name))]
+
+    def append_audit(self, actor: str, action: str, detail: dict[str, Any]) -> AuditEntry:
+        for _attempt in range(20):
+            with self.engine.connect() as conn:
+                last = conn.execute(
+                    select(t.audit.c.hash).order_by(t.audit.c.id.desc()).limit(1)
+                ).scalar()
+                prev = last or _GENESIS
+                at = utc_now()
+                digest = audit_hash(prev, at, actor, action, detail)
+                try:
+                    with conn.begin():
+                        result = conn.execute(
+                            insert(t.audit).values(
+                                at=at,
+                                actor=actor,
+                                action=action,
+                                detail=orjson.dumps(detail, option=orjson.OPT_SORT_KEYS).decode(),
+                                prev_hash=prev,
+                                hash=digest,
+                            )
+                        )
+                except IntegrityError:
+                    continue  # a concurrent reader appended first: chain onto its entry
+                key = result.inserted_primary_key
+                assert key is not None
+                return AuditEntry(int(key[0]), at, actor, action, detail, prev, digest)
+        raise StoreError("could not append to the audit log: too much contention")
+
+    def audit_entries(self, *, after_id: int = 0) -> Iterator[AuditEntry]:
+        query = select(t.audit).where(t.audit.c.id > after_id).order_by(t.audit.c.id)
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                yield AuditEntry(
+                    row.id,
+                    row.at,
+                    row.actor,
+                    row.action,
+                    orjson.loads(row.detail),
+                    row.prev_hash,
+                    row.hash,
+                )
+
+
+class _SQLWriter(StoreWriter):
+    def __init__(self, store: SQLStore, conn: Connection, run: RunRecord) -> None:
+        self.store = store
+        self.conn = conn
+        self.run = run
+        self._marking_ids: dict[Marking, int] = {}
+
+    def _marking(self, marking: Marking) -> int:
+        found = self._marking_ids.get(marking)
+        if found is None:
+            found = self._marking_ids[marking] = self.store.marking_id(self.conn, marking)
+        return found
+
+    def add(self, statements: Iterable[NewStatement]) -> int:
+        stamp = self.run.started_at
+        batch: dict[str, StatementRow] = {}
+        written = 0
+        for stmt in statements:
+            stmt_id = stmt.id
+            batch[stmt_id] = (
+                stmt_id,
+                stmt.entity_id,
+                stmt.schema,
+                stmt.prop,
+                stmt.prop_type,
+                stmt.value,
+                stmt.original_value,
+                stmt.lang,
+                stmt.dataset,
+                stmt.origin,
+                self._marking(stmt.marking),
+                stamp,
+                stamp,
+                self.run.id,
+            )
+            if len(batch) >= self.store.batch_size:
+                written += self._flush(batch)
+        written += self._flush(batch)
+        self.run.statements += written
+        return written
+
+    def _flush(self, batch: dict[str, StatementRow]) -> int:
+        if not batch:
+            return 0
+        self.store.dialect.upsert_statements(self.conn, list(batch.values()))
+        count = len(batch)
+        batch.clear()
+        return count
+
+    def reject(self, rejections: Iterable[Rejection]) -> int:
+        rows = [
+            {
+                "run_id": self.run.id,
+                "dataset": r.dataset,
+                "source": r.source,
+                "row": r.row,
+                "field": r.field,
+                "reason": r.reason,
+                "record": orjson.dumps(r.record, default=str).decode(),
+                "marking_id": self._marking(r.marking),
+                "created_at": self.run.started_at,
+            }
+            for r in rejections
+        ]
+        if rows:
+            self.conn.execute(insert(t.quarantine), rows)
+        return len(rows)
+
+
+def audit_hash(prev: str, at: str, actor: str, action: str, detail: dict[str, Any]) -> str:
+    """The chain link: each entry's hash covers its content and the previous entry's hash."""
+    body = orjson.dumps([prev, at, actor, action, detail], option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(body).hexdigest()
+
+
+def _run_values(run: RunRecord) -> dict[str, Any]:
+    return {
+        "user": run.user,
+        "source": run.source,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "status": run.status,
+        "statements": run.statements,
+        "rows_loaded": run.rows_loaded,
+        "rows_quarantined": run.rows_quarantined,
+        "error": run.error,
+    }
+
+
+def _run_from_row(row: Any) -> RunRecord:
+    return RunRecord(
+        id=row.id,
+        user=row.user,
+        source=row.source,
+        started_at=row.started_at,
+        status=row.status,
+        finished_at=row.finished_at,
+        statements=row.statements,
+        rows_loaded=row.rows_loaded,
+        rows_quarantined=row.rows_quarantined,
+        error=row.error,
+    )
+
+
+def _user_from_row(row: Any) -> UserRecord:
+    return UserRecord(
+        name=row.name,
+        agency=row.agency,
+        clearance=row.clearance,
+        compartments=parse_caveats(row.compartments),
+        partner=row.partner,
+        roles=parse_caveats(row.roles),
+    )
+
+
+def _statement_from_row(row: Any, markings: dict[int, Marking]) -> StoredStatement:
+    return StoredStatement(
+        id=row.id,
+        entity_id=row.entity_id,
+        canonical_id=row.canonical_id,
+        schema=row.schema,
+        prop=row.prop,
+        prop_type=row.prop_type,
+        value=row.value,
+        original_value=row.original_value,
+        lang=row.lang,
+        dataset=row.dataset,
+        origin=row.origin,
+        marking=markings[row.marking_id],
+        first_seen=row.first_seen,
+        last_seen=row.last_seen,
+        run_id=row.run_id,
+    )
+
+
+def open_store(url: str, *, batch_size: int = 20_000, migrate: bool = True) -> SQLStore:
+    """Open (and by default migrate) the store at a SQLAlchemy URL."""
+    store = SQLStore(url, batch_size=batch_size)
+    if migrate:
+        store.migrate()
+    return store
+
+
+__all__ = ["SQLStore", "audit_hash", "open_store"]

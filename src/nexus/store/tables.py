@@ -1,0 +1,122 @@
+"""The relational layout shared by the SQL backends (SQLite and PostgreSQL).
+
+Alembic migrations create exactly these tables; queries are built from these objects.
+"""
+
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+ID_LEN = 255
+STAMP_LEN = 32
+
+markings = Table(
+    "markings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("agency", String(64), nullable=False),
+    Column("classification", String(64), nullable=False),
+    Column("caveats", String(1024), nullable=False, default=""),
+    UniqueConstraint("agency", "classification", "caveats", name="uq_markings_label"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user", String(128), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("started_at", String(STAMP_LEN), nullable=False),
+    Column("finished_at", String(STAMP_LEN), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("statements", Integer, nullable=False, default=0),
+    Column("rows_loaded", Integer, nullable=False, default=0),
+    Column("rows_quarantined", Integer, nullable=False, default=0),
+    Column("error", Text, nullable=True),
+)
+
+statements = Table(
+    "statements",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("entity_id", String(ID_LEN), nullable=False),
+    Column("schema", String(64), nullable=False),
+    Column("prop", String(64), nullable=False),
+    Column("prop_type", String(32), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("original_value", Text, nullable=True),
+    Column("lang", String(16), nullable=True),
+    Column("dataset", String(128), nullable=False),
+    Column("origin", Text, nullable=False),
+    Column("marking_id", Integer, ForeignKey("markings.id"), nullable=False),
+    Column("first_seen", String(STAMP_LEN), nullable=False),
+    Column("last_seen", String(STAMP_LEN), nullable=False),
+    Column("run_id", Integer, nullable=True),
+    Index("ix_statements_entity_id", "entity_id"),
+    Index("ix_statements_dataset", "dataset"),
+)
+
+# An entity-typed value is an edge; looking edges up by target needs this (partial) index.
+Index(
+    "ix_statements_entity_value",
+    statements.c.value,
+    sqlite_where=statements.c.prop_type == "entity",
+    postgresql_where=statements.c.prop_type == "entity",
+)
+
+# Resolution (a later stage) maps source entity ids to canonical ids here; statements stay as
+# they were written. An entity id without a row is its own canonical id.
+canonical = Table(
+    "canonical",
+    metadata,
+    Column("entity_id", String(ID_LEN), primary_key=True),
+    Column("canonical_id", String(ID_LEN), nullable=False, index=True),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False, index=True),
+    Column("dataset", String(128), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("row", Integer, nullable=True),
+    Column("field", String(255), nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("record", Text, nullable=False),
+    Column("marking_id", Integer, ForeignKey("markings.id"), nullable=False),
+    Column("created_at", String(STAMP_LEN), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("agency", String(64), nullable=False),
+    Column("clearance", String(64), nullable=False),
+    Column("compartments", String(1024), nullable=False, default=""),
+    Column("partner", String(64), nullable=True),
+    Column("roles", String(1024), nullable=False, default=""),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(STAMP_LEN), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False, unique=True),
+    Column("hash", String(64), nullable=False, unique=True),
+)
