@@ -367,30 +367,29 @@ class SQLStore(StatementStore):
 
     def append_audit(self, actor: str, action: str, detail: dict[str, Any]) -> AuditEntry:
         for _attempt in range(20):
-            with self.engine.connect() as conn:
-                last = conn.execute(
-                    select(t.audit.c.hash).order_by(t.audit.c.id.desc()).limit(1)
-                ).scalar()
-                prev = last or _GENESIS
-                at = utc_now()
-                digest = audit_hash(prev, at, actor, action, detail)
-                try:
-                    with conn.begin():
-                        result = conn.execute(
-                            insert(t.audit).values(
-                                at=at,
-                                actor=actor,
-                                action=action,
-                                detail=orjson.dumps(detail, option=orjson.OPT_SORT_KEYS).decode(),
-                                prev_hash=prev,
-                                hash=digest,
-                            )
+            at = utc_now()
+            try:
+                with self.engine.begin() as conn:
+                    last = conn.execute(
+                        select(t.audit.c.hash).order_by(t.audit.c.id.desc()).limit(1)
+                    ).scalar()
+                    prev = last or _GENESIS
+                    digest = audit_hash(prev, at, actor, action, detail)
+                    result = conn.execute(
+                        insert(t.audit).values(
+                            at=at,
+                            actor=actor,
+                            action=action,
+                            detail=orjson.dumps(detail, option=orjson.OPT_SORT_KEYS).decode(),
+                            prev_hash=prev,
+                            hash=digest,
                         )
-                except IntegrityError:
-                    continue  # a concurrent reader appended first: chain onto its entry
-                key = result.inserted_primary_key
-                assert key is not None
-                return AuditEntry(int(key[0]), at, actor, action, detail, prev, digest)
+                    )
+            except IntegrityError:
+                continue  # a concurrent reader appended first: chain onto its entry
+            key = result.inserted_primary_key
+            assert key is not None
+            return AuditEntry(int(key[0]), at, actor, action, detail, prev, digest)
         raise StoreError("could not append to the audit log: too much contention")
 
     def audit_entries(self, *, after_id: int = 0) -> Iterator[AuditEntry]:

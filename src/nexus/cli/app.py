@@ -1,0 +1,339 @@
+"""The `nexus` command: a thin Typer layer over the library; every command acts as a viewer."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from nexus.cli.context import AppContext
+from nexus.cli.render import entity_panel, ingest_table, quarantine_table
+from nexus.exceptions import NexusError
+from nexus.ingest import ftm_plan, ingest, load_mapping, write_entities, write_statements
+from nexus.policy import verify_audit
+from nexus.settings import load_settings
+from nexus.store import Provenance, UserRecord
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False)
+entity_app = typer.Typer(no_args_is_help=True, help="Look at entities as a viewer sees them.")
+quarantine_app = typer.Typer(no_args_is_help=True, help="Rows that could not be loaded.")
+user_app = typer.Typer(no_args_is_help=True, help="Viewers: agency, clearance, compartments.")
+audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident log of every read.")
+app.add_typer(entity_app, name="entity")
+app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
+
+console = Console()
+errors = Console(stderr=True)
+
+AsUser = Annotated[
+    str | None, typer.Option("--as", help="Act as this user (default: the administrator).")
+]
+
+
+@app.callback()
+def _options(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None, typer.Option(help="Data folder (default: $NEXUS_HOME or ./nexus-data).")
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="Store URL (default: $NEXUS_DATABASE_URL or SQLite in home).")
+    ] = None,
+) -> None:
+    """Nexus: pool agency records as statements with provenance; read them on a need-to-know basis."""
+    overrides: dict[str, Any] = {}
+    if home is not None:
+        overrides["home"] = home
+    if database_url is not None:
+        overrides["database_url"] = database_url
+    ctx.obj = AppContext(load_settings(**overrides))
+    ctx.call_on_close(ctx.obj.close)
+
+
+def _ctx(ctx: typer.Context) -> AppContext:
+    obj = ctx.obj
+    assert isinstance(obj, AppContext)
+    return obj
+
+
+class _RichProgress:
+    """Adapts the ingest runner's progress reports to a Rich progress bar."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: Any = None
+
+    def start(self, source: str, total: int | None) -> None:
+        self.task = self.progress.add_task(source, total=total)
+
+    def advance(self, rows: int) -> None:
+        self.progress.advance(self.task, rows)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=False,
+        disable=not errors.is_terminal,
+    )
+
+
+@contextmanager
+def _output(path: str) -> Any:
+    if path == "-":
+        yield sys.stdout.buffer
+    else:
+        with open(path, "wb") as fh:
+            yield fh
+
+
+# -- set-up ------------------------------------------------------------------------------------
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create (or upgrade) the store and, on a fresh install, the administrator."""
+    app_ctx = _ctx(ctx)
+    app_ctx.settings.home.mkdir(parents=True, exist_ok=True)
+    created = app_ctx.ensure_admin()
+    console.print(f"Store ready: [bold]{app_ctx.store.backend}[/bold] at {app_ctx.settings.store_url}")
+    if created:
+        console.print(
+            f"Administrator [bold]{created.name}[/bold] created ({created.clearance}); "
+            "commands act as it unless given --as USER."
+        )
+
+
+# -- ingestion ---------------------------------------------------------------------------------
+def _report_and_exit(report: Any, allow_rejects: bool) -> None:
+    console.print(ingest_table(report))
+    if report.rows_quarantined:
+        console.print(
+            f"[yellow]{report.rows_quarantined} row(s) quarantined[/yellow]: "
+            f"see `nexus quarantine list --run {report.run_id}`"
+        )
+        if not allow_rejects:
+            raise typer.Exit(code=1)
+
+
+@app.command("ingest")
+def ingest_cmd(
+    ctx: typer.Context,
+    mapping: Annotated[Path, typer.Argument(help="Mapping YAML (FtM mapping format + provenance).")],
+    files: Annotated[list[Path] | None, typer.Argument(help="Files (default: the mapping's csv_url).")] = None,
+    as_user: AsUser = None,
+    allow_rejects: Annotated[
+        bool, typer.Option(help="Exit 0 even when rows were quarantined.")
+    ] = False,
+) -> None:
+    """Load CSV, Excel or JSON-lines files through a declarative mapping."""
+    app_ctx = _ctx(ctx)
+    plan = load_mapping(mapping, app_ctx.settings)
+    viewer = app_ctx.viewer(as_user)
+    with _progress() as progress:
+        report = ingest(app_ctx.access, viewer, plan, files or [], _RichProgress(progress))
+    _report_and_exit(report, allow_rejects)
+
+
+@app.command("import-ftm")
+def import_ftm(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="FollowTheMoney entity JSON-lines files.")],
+    dataset: Annotated[str, typer.Option(help="Dataset (collection) to load into.")],
+    agency: Annotated[str, typer.Option(help="Originating agency.")],
+    classification: Annotated[str, typer.Option(help="Classification level.")],
+    caveat: Annotated[list[str] | None, typer.Option(help="Caveat marking (repeatable).")] = None,
+    as_user: AsUser = None,
+    allow_rejects: Annotated[bool, typer.Option(help="Exit 0 even when rows were quarantined.")] = False,
+) -> None:
+    """Import FtM entities (from Aleph, OpenSanctions or `nexus export`) with a provenance."""
+    app_ctx = _ctx(ctx)
+    caveats = frozenset(caveat or [])
+    app_ctx.settings.check_marking(classification, caveats)
+    plan = ftm_plan(files[0], Provenance(dataset, agency, classification, caveats), files)
+    with _progress() as progress:
+        report = ingest(app_ctx.access, app_ctx.viewer(as_user), plan, files, _RichProgress(progress))
+    _report_and_exit(report, allow_rejects)
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    format: Annotated[str, typer.Option(help="ftm (entities) or statements (with provenance).")] = "ftm",
+    output: Annotated[str, typer.Option("-o", "--output", help="File, or - for stdout.")] = "-",
+    dataset: Annotated[str | None, typer.Option(help="Only this dataset.")] = None,
+    as_user: AsUser = None,
+) -> None:
+    """Write what the viewer may see as FtM entity JSON lines (or statements)."""
+    app_ctx = _ctx(ctx)
+    reader = app_ctx.access.reader(app_ctx.viewer(as_user))
+    with _output(output) as fh:
+        if format == "ftm":
+            count = write_entities(reader.iter_entities(dataset=dataset), fh)
+        elif format == "statements":
+            count = write_statements(reader.iter_statements(dataset=dataset), fh)
+        else:
+            raise NexusError(f"unknown export format {format!r}: use ftm or statements")
+    errors.print(f"{count} {'entities' if format == 'ftm' else 'statements'} written")
+
+
+@app.command()
+def status(ctx: typer.Context, as_user: AsUser = None) -> None:
+    """What the viewer can see: datasets, entities, statements, quarantine, recent runs."""
+    app_ctx = _ctx(ctx)
+    reader = app_ctx.access.reader(app_ctx.viewer(as_user))
+    table = Table("dataset", "statements", title=f"Visible to {reader.viewer.name}")
+    for name, count in sorted(reader.datasets().items()):
+        table.add_row(name, str(count))
+    console.print(table)
+    console.print(
+        f"{reader.count_entities()} entities, {reader.count_statements()} statements, "
+        f"{reader.count_quarantine()} quarantined rows"
+    )
+    runs = Table("run", "user", "status", "rows", "quarantined", "source", title="Recent runs")
+    for run in reader.runs(limit=10):
+        runs.add_row(str(run.id), run.user, run.status, str(run.rows_loaded),
+                     str(run.rows_quarantined), run.source)
+    console.print(runs)
+
+
+# -- entities ----------------------------------------------------------------------------------
+@entity_app.command("show")
+def entity_show(
+    ctx: typer.Context,
+    entity_id: Annotated[str, typer.Argument(metavar="ID")],
+    as_user: AsUser = None,
+    json: Annotated[bool, typer.Option("--json", help="Print FtM JSON instead.")] = False,
+) -> None:
+    """One entity with every visible statement's source, marking and dates."""
+    app_ctx = _ctx(ctx)
+    reader = app_ctx.access.reader(app_ctx.viewer(as_user))
+    entity = reader.entity(entity_id)
+    if json:
+        from nexus.ingest import entity_json
+
+        sys.stdout.write(orjson.dumps(entity_json(entity), option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    entity_panel(console, entity, reader.statements(entity_id), reader.referencing(entity_id))
+
+
+@entity_app.command("list")
+def entity_list(
+    ctx: typer.Context,
+    schema: Annotated[str | None, typer.Option(help="Only this schema (and its descendants).")] = None,
+    dataset: Annotated[str | None, typer.Option(help="Only this dataset.")] = None,
+    limit: Annotated[int, typer.Option(help="How many.")] = 50,
+    offset: Annotated[int, typer.Option(help="Skip this many.")] = 0,
+    as_user: AsUser = None,
+) -> None:
+    """List visible entities."""
+    app_ctx = _ctx(ctx)
+    reader = app_ctx.access.reader(app_ctx.viewer(as_user))
+    total = reader.count_entities(schema=schema, dataset=dataset)
+    table = Table("id", "schema", "caption", "datasets", title=f"{total} entities")
+    for entity in reader.entities(schema=schema, dataset=dataset, limit=limit, offset=offset):
+        table.add_row(str(entity.id), entity.schema.name, entity.caption,
+                      ", ".join(sorted(entity.datasets)))
+    console.print(table)
+
+
+# -- quarantine --------------------------------------------------------------------------------
+@quarantine_app.command("list")
+def quarantine_list(
+    ctx: typer.Context,
+    run: Annotated[int | None, typer.Option(help="Only this ingestion run.")] = None,
+    limit: Annotated[int, typer.Option(help="How many.")] = 100,
+    as_user: AsUser = None,
+    json: Annotated[bool, typer.Option("--json", help="JSON lines with the raw records.")] = False,
+) -> None:
+    """Rejected rows with file, row, field and reason."""
+    app_ctx = _ctx(ctx)
+    reader = app_ctx.access.reader(app_ctx.viewer(as_user))
+    records = reader.quarantine(run_id=run, limit=limit)
+    if json:
+        for rec in records:
+            sys.stdout.write(orjson.dumps({
+                "run": rec.run_id, "dataset": rec.dataset, "source": rec.source, "row": rec.row,
+                "field": rec.field, "reason": rec.reason, "record": rec.record,
+            }, default=str).decode() + "\n")
+        return
+    console.print(quarantine_table(records, reader.count_quarantine(run_id=run)))
+
+
+# -- users -------------------------------------------------------------------------------------
+@user_app.command("add")
+def user_add(
+    ctx: typer.Context,
+    name: str,
+    agency: Annotated[str, typer.Option(help="The user's agency (e.g. FIA, ANF, FMU).")],
+    clearance: Annotated[str, typer.Option(help="Highest classification the user may see.")],
+    compartment: Annotated[list[str] | None, typer.Option(help="Compartment held (repeatable).")] = None,
+    partner: Annotated[str | None, typer.Option(help="Partner organisation (e.g. UNODC): sees only what is released to it.")] = None,
+    role: Annotated[list[str] | None, typer.Option(help="Role, e.g. admin (repeatable).")] = None,
+    as_user: AsUser = None,
+) -> None:
+    """Create or update a user (administrators only)."""
+    app_ctx = _ctx(ctx)
+    user = UserRecord(name, agency, clearance, frozenset(compartment or []), partner,
+                      frozenset(role or []))
+    app_ctx.access.add_user(app_ctx.viewer(as_user), user)
+    console.print(f"User [bold]{name}[/bold] saved.")
+
+
+@user_app.command("list")
+def user_list(ctx: typer.Context) -> None:
+    """Every user with agency, clearance, compartments, partner and roles."""
+    app_ctx = _ctx(ctx)
+    table = Table("name", "agency", "clearance", "compartments", "partner", "roles")
+    for user in app_ctx.store.users():
+        table.add_row(user.name, user.agency, user.clearance, " ".join(sorted(user.compartments)),
+                      user.partner or "", " ".join(sorted(user.roles)))
+    console.print(table)
+
+
+# -- audit -------------------------------------------------------------------------------------
+@audit_app.command("verify")
+def audit_verify(ctx: typer.Context) -> None:
+    """Check that no audit entry was altered or removed."""
+    verdict = verify_audit(_ctx(ctx).store)
+    if verdict.intact:
+        console.print(f"[green]Audit log intact[/green]: {verdict.entries} entries chain correctly.")
+        return
+    errors.print(f"[red]Audit log broken at entry {verdict.first_broken}[/red]: {verdict.problem}")
+    raise typer.Exit(code=1)
+
+
+def main() -> None:
+    """Entry point: runs the app and turns Nexus errors into a message and exit code 2."""
+    try:
+        code = app(standalone_mode=False)
+    except NexusError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        errors.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    # Outside standalone mode click returns the code of a typer.Exit instead of raising it.
+    sys.exit(code if isinstance(code, int) else 0)
+
+

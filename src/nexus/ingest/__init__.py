@@ -1,0 +1,28 @@
+"""Ingestion: agency files through declarative mappings, and FtM entity files, into statements.
+
+`load_mapping` validates a mapping; `ingest` loads files in one transaction, quarantining bad rows.
+"""
+
+from nexus.ingest.ftm import entity_json, ftm_statements, write_entities, write_statements
+from nexus.ingest.mapping import MappingPlan, QueryPlan, RowError, load_mapping
+from nexus.ingest.runner import IngestReport, ProgressSink, SourceReport, ftm_plan, ingest
+from nexus.ingest.sources import SourceRow, TabularSource, detect_format
+
+__all__ = [
+    "IngestReport",
+    "MappingPlan",
+    "ProgressSink",
+    "QueryPlan",
+    "RowError",
+    "SourceReport",
+    "SourceRow",
+    "TabularSource",
+    "detect_format",
+    "entity_json",
+    "ftm_plan",
+    "ftm_statements",
+    "ingest",
+    "load_mapping",
+    "write_entities",
+    "write_statements",
+]

@@ -1,0 +1,345 @@
+"""Declarative mappings: FtM's mapping format plus Nexus provenance (agency, classification, caveats).
+
+Parses and validates a mapping file; `EntityPlan.map_row` turns one record into statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from followthemoney.exc import InvalidMapping
+from followthemoney.mapping.entity import EntityMapping
+from followthemoney.mapping.property import PropertyMapping
+from followthemoney.property import Property
+from followthemoney.types import registry
+
+from nexus.exceptions import ConfigError, MappingError
+from nexus.ingest.sources import TabularSource, detect_format
+from nexus.model import model
+from nexus.settings import Settings
+from nexus.store import ID_PROP, Marking, NewStatement, Provenance
+
+_NEXUS_ENTITY_KEYS = ("classification", "caveats")
+
+
+class RowError(Exception):
+    """One record cannot be mapped; becomes a quarantine entry, never escapes the runner."""
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class ValueRule:
+    """How one mapped property reads its values, beyond what FtM's PropertyMapping holds."""
+
+    mapping: PropertyMapping
+    formats: tuple[str, ...]
+
+    @property
+    def prop(self) -> Property:
+        return self.mapping.prop
+
+    @property
+    def field_name(self) -> str:
+        return ", ".join(self.mapping.refs) or "(literal)"
+
+
+@dataclass(slots=True)
+class EntityPlan:
+    """One entity of a query: FtM's EntityMapping (keys, properties) and its marking."""
+
+    mapping: EntityMapping
+    rules: list[ValueRule]
+    marking: Marking
+    country: str
+
+    @property
+    def name(self) -> str:
+        return self.mapping.name
+
+    def map_row(
+        self, record: dict[str, Any], ids: dict[str, str], dataset: str, origin: str
+    ) -> list[NewStatement]:
+        """Statements for this entity in one record; records its id in `ids` for later entities."""
+        schema = self.mapping.schema
+        values: list[tuple[Property, str, str | None]] = []
+        for rule in self.rules:
+            if rule.mapping.entity is not None:
+                target = ids.get(rule.mapping.entity)
+                if target is not None:
+                    values.append((rule.prop, target, None))
+                continue
+            for raw in _raw_values(rule.mapping, record):
+                values.append((rule.prop, self._clean(rule, raw), raw))
+        entity_id = self.mapping.compute_key(record)
+        if entity_id is None:
+            data_values = [v for v in values if v[0].type != registry.entity]
+            if not data_values:
+                return []  # nothing of this entity in the row: it is simply absent
+            keys = ", ".join(self.mapping.keys) or str(self.mapping.id_column)
+            raise RowError(f"missing key for {self.name}: {keys} empty", field=keys)
+        for rule in self.rules:
+            if rule.mapping.required and not any(v[0] == rule.prop for v in values):
+                return []  # FtM semantics: a required property absent means no entity here
+        ids[self.name] = entity_id
+        statements = [
+            NewStatement(entity_id, schema.name, ID_PROP, "id", entity_id, dataset, origin, self.marking)
+        ]
+        for prop, value, raw in values:
+            if prop.type == registry.entity and value == entity_id:
+                continue  # FtM forbids self-references
+            statements.append(
+                NewStatement(
+                    entity_id,
+                    schema.name,
+                    prop.name,
+                    prop.type.name,
+                    value,
+                    dataset,
+                    origin,
+                    self.marking,
+                    original_value=raw if raw != value else None,
+                )
+            )
+        return statements
+
+    def _clean(self, rule: ValueRule, raw: str) -> str:
+        prop_type = rule.prop.type
+        hints: Sequence[str | None] = rule.formats or (None,)
+        if prop_type == registry.phone and not rule.formats:
+            hints = (None, self.country)
+        for hint in hints:
+            cleaned = prop_type.clean(raw, fuzzy=rule.mapping.fuzzy, format=hint)
+            if cleaned is not None:
+                return cleaned
+        expected = f" (expected {' or '.join(rule.formats)})" if rule.formats else ""
+        raise RowError(
+            f"cannot read {raw!r} as {prop_type.label.lower()} for {self.name}.{rule.prop.name}"
+            f"{expected}",
+            field=rule.field_name,
+        )
+
+
+def _raw_values(mapping: PropertyMapping, record: dict[str, Any]) -> list[str]:
+    values = [v for v in mapping.record_values(record) if v is not None]
+    if mapping.join is not None:
+        values = [mapping.join.join(values)]
+    if mapping.split is not None:
+        values = [part for v in values for part in v.split(mapping.split)]
+    return [v.strip() for v in values if v is not None and v.strip()]
+
+
+@dataclass(slots=True)
+class QueryPlan:
+    """One query of a mapping: which files it reads and the entities it makes per record."""
+
+    provenance: Provenance
+    entities: list[EntityPlan]
+    files: list[Path]
+    format: str | None = None
+    sheet: str | None = None
+    delimiter: str | None = None
+    encoding: str = "utf-8-sig"
+    columns: set[str] = field(default_factory=set)
+
+    def source(self, path: Path) -> TabularSource:
+        return TabularSource(
+            path=path,
+            format=detect_format(path, self.format),
+            sheet=self.sheet,
+            delimiter=self.delimiter,
+            encoding=self.encoding,
+        )
+
+    def check_header(self, source: TabularSource) -> None:
+        """Every column the mapping reads must exist: a typo should stop the run, not every row."""
+        header = source.header()
+        if header is None:
+            return
+        missing = sorted(self.columns - set(header))
+        if missing:
+            raise MappingError(
+                f"{source.path}: the mapping reads column(s) {', '.join(map(repr, missing))} "
+                f"that the file does not have (it has: {', '.join(header)})"
+            )
+
+    def map_record(self, record: dict[str, Any], origin: str) -> list[NewStatement]:
+        ids: dict[str, str] = {}
+        statements: list[NewStatement] = []
+        for entity in self.entities:
+            statements.extend(entity.map_row(record, ids, self.provenance.dataset, origin))
+        return statements
+
+
+@dataclass(slots=True)
+class MappingPlan:
+    path: Path
+    queries: list[QueryPlan]
+
+    def markings(self) -> set[Marking]:
+        found = {q.provenance.marking for q in self.queries}
+        found.update(e.marking for q in self.queries for e in q.entities)
+        return found
+
+
+class _QueryShim:
+    """What FtM's EntityMapping.bind() needs from a query: the list of sibling entities."""
+
+    def __init__(self) -> None:
+        self.entities: list[EntityMapping] = []
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise ConfigError(f"expected a text or a list of texts, not {value!r}")
+
+
+def _order(entities: list[EntityMapping], where: str) -> list[EntityMapping]:
+    """Entities that reference others come after them, as FtM's QueryMapping orders them."""
+    ordered: list[EntityMapping] = []
+    resolved: set[str] = set()
+    pending = list(entities)
+    while pending:
+        ready = [e for e in pending if e.dependencies <= resolved]
+        if not ready:
+            raise MappingError(f"{where}: entities reference each other in a circle")
+        for entity in ready:
+            ordered.append(entity)
+            resolved.add(entity.name)
+            pending.remove(entity)
+    return ordered
+
+
+def _marking(data: dict[str, Any], default: Marking, settings: Settings, where: str) -> Marking:
+    try:
+        classification = str(data.get("classification", default.classification))
+        caveats = frozenset(_as_list(data["caveats"])) if "caveats" in data else default.caveats
+        settings.check_marking(classification, caveats)
+    except ConfigError as exc:
+        raise MappingError(f"{where}: {exc}") from exc
+    return Marking(default.agency, classification, caveats)
+
+
+def _entity_plans(
+    entities: dict[str, Any], provenance: Provenance, settings: Settings, where: str, country: str
+) -> tuple[list[EntityPlan], set[str]]:
+    if not isinstance(entities, dict) or not entities:
+        raise MappingError(f"{where}: a query needs `entities:` (a mapping of name to entity)")
+    shim = _QueryShim()
+    extras: dict[str, tuple[Marking, dict[str, tuple[str, ...]]]] = {}
+    for name, raw in entities.items():
+        if not isinstance(raw, dict):
+            raise MappingError(f"{where}: entity {name!r} must be a mapping")
+        data = {k: v for k, v in raw.items() if k not in _NEXUS_ENTITY_KEYS}
+        marking = _marking(raw, provenance.marking, settings, f"{where}, entity {name!r}")
+        formats: dict[str, tuple[str, ...]] = {}
+        props: dict[str, Any] = {}
+        for prop_name, spec in (data.get("properties") or {}).items():
+            spec = dict(spec or {})
+            fmt = spec.get("format")
+            if isinstance(fmt, list):
+                formats[prop_name] = tuple(str(f) for f in fmt)
+                spec.pop("format")
+            elif fmt is not None:
+                formats[prop_name] = (str(fmt),)
+            props[prop_name] = spec
+        data["properties"] = props
+        # FtM hashes only the key values, so an Event and a link keyed on the same FIR number
+        # would share an id; seeding with the schema keeps entities of different kinds apart.
+        data.setdefault("key_literal", data.get("schema"))
+        try:
+            mapping = EntityMapping(
+                model, shim, str(name), data, key_prefix=provenance.dataset  # type: ignore[arg-type]
+            )
+        except InvalidMapping as exc:
+            raise MappingError(f"{where}, entity {name!r}: {exc}") from exc
+        shim.entities.append(mapping)
+        extras[mapping.name] = (marking, formats)
+    try:
+        for mapping in shim.entities:
+            mapping.bind()
+    except InvalidMapping as exc:
+        raise MappingError(f"{where}: {exc}") from exc
+    plans: list[EntityPlan] = []
+    columns: set[str] = set()
+    for mapping in _order(shim.entities, where):
+        marking, formats = extras[mapping.name]
+        rules = [
+            ValueRule(pm, formats.get(pm.prop.name, ())) for pm in mapping.properties
+        ]
+        plans.append(EntityPlan(mapping, rules, marking, country))
+        columns.update(r for r in mapping.refs if r)
+    return plans, columns
+
+
+def load_mapping(path: Path, settings: Settings) -> MappingPlan:
+    """Read and validate a mapping file; errors name the file, dataset, entity and property."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise MappingError(f"{path}: cannot read the mapping: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise MappingError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict) or not data:
+        raise MappingError(f"{path}: a mapping file maps dataset names to their definitions")
+    queries: list[QueryPlan] = []
+    for dataset, config in data.items():
+        where = f"{path}: dataset {dataset!r}"
+        if not isinstance(config, dict):
+            raise MappingError(f"{where}: expected a mapping")
+        for key in ("agency", "classification"):
+            if not config.get(key):
+                raise MappingError(f"{where}: `{key}:` is required (who owns it, how it is marked)")
+        try:
+            caveats = frozenset(_as_list(config.get("caveats")))
+            settings.check_marking(str(config["classification"]), caveats)
+        except ConfigError as exc:
+            raise MappingError(f"{where}: {exc}") from exc
+        provenance = Provenance(
+            str(dataset), str(config["agency"]), str(config["classification"]), caveats
+        )
+        country = str(config.get("country", settings.default_country)).lower()
+        raw_queries = config.get("queries") or ([config["query"]] if "query" in config else [])
+        if not raw_queries:
+            raise MappingError(f"{where}: no `queries:` (or `query:`) defined")
+        for number, query in enumerate(raw_queries, start=1):
+            qwhere = f"{where}, query {number}"
+            if not isinstance(query, dict):
+                raise MappingError(f"{qwhere}: expected a mapping")
+            fmt = query.get("format")
+            if fmt == "ftm":
+                entities: list[EntityPlan] = []
+                columns: set[str] = set()
+            else:
+                entities, columns = _entity_plans(
+                    query.get("entities"), provenance, settings, qwhere, country
+                )
+            files = [
+                (path.parent / f).resolve()
+                for f in _as_list(query.get("csv_url")) + _as_list(query.get("csv_urls"))
+            ]
+            queries.append(
+                QueryPlan(
+                    provenance=provenance,
+                    entities=entities,
+                    files=files,
+                    format=fmt,
+                    sheet=query.get("sheet"),
+                    delimiter=query.get("delimiter"),
+                    encoding=query.get("encoding", "utf-8-sig"),
+                    columns=columns,
+                )
+            )
+    return MappingPlan(path, queries)

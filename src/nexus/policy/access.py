@@ -1,0 +1,218 @@
+"""The one access choke point: every read of statements names a viewer, is filtered, is audited.
+
+Other stages get a `Reader` from `AccessLayer.reader(viewer)` and never touch the store's reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import groupby
+from typing import Any
+
+from followthemoney import StatementEntity
+from followthemoney.dataset import Dataset
+from followthemoney.exc import InvalidData
+
+from nexus.exceptions import AccessDenied, NexusError, NotFound
+from nexus.model import model
+from nexus.policy.rules import Viewer, denial_reasons, may_see
+from nexus.settings import Settings
+from nexus.store import (
+    Marking,
+    QuarantineRecord,
+    RunRecord,
+    Scope,
+    StatementStore,
+    StoredStatement,
+    UserRecord,
+)
+
+NEXUS_DATASET = Dataset.make({"name": "nexus", "title": "Nexus"})
+
+
+def schema_names(schema: str | None) -> set[str] | None:
+    """A schema and every schema that extends it (asking for LegalEntity finds Persons too)."""
+    if schema is None:
+        return None
+    found = model.get(schema)
+    if found is None:
+        raise NotFound(f"unknown schema {schema!r}")
+    return {found.name, *(s.name for s in found.descendants)}
+
+
+def assemble(statements: Iterable[StoredStatement]) -> StatementEntity:
+    """One entity from the statements of one canonical id."""
+    stmts = [stmt.to_ftm() for stmt in statements]
+    try:
+        return StatementEntity.from_statements(NEXUS_DATASET, stmts)
+    except InvalidData as exc:
+        raise NexusError(f"entity {stmts[0].canonical_id}: conflicting schemata: {exc}") from exc
+
+
+def group_entities(statements: Iterable[StoredStatement]) -> Iterator[StatementEntity]:
+    """Entities from a statement stream ordered by canonical id."""
+    for _cid, group in groupby(statements, key=lambda s: s.canonical_id):
+        yield assemble(group)
+
+
+class AccessLayer:
+    """Turns user names into viewers and viewers into audited, filtered readers."""
+
+    def __init__(self, store: StatementStore, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+
+    # -- viewers -------------------------------------------------------------------------------
+    def viewer(self, name: str) -> Viewer:
+        user = self.store.get_user(name)
+        if user is None:
+            raise AccessDenied(f"unknown user {name!r}: ask an administrator to add it")
+        return Viewer.from_user(user)
+
+    def reader(self, viewer: Viewer | str) -> Reader:
+        return Reader(self, viewer if isinstance(viewer, Viewer) else self.viewer(viewer))
+
+    def scope(self, viewer: Viewer) -> Scope:
+        visible = frozenset(
+            marking_id
+            for marking_id, marking in self.store.markings().items()
+            if may_see(viewer, marking, self.settings)
+        )
+        return Scope(marking_ids=visible, viewer=viewer.name)
+
+    # -- administration ------------------------------------------------------------------------
+    def add_user(self, actor: Viewer | None, user: UserRecord) -> None:
+        """Create or change a user; only an administrator may (or anyone on an empty install)."""
+        if actor is None:
+            if self.store.users():
+                raise AccessDenied("users already exist: an administrator must add new ones")
+        elif not actor.is_admin:
+            raise AccessDenied(f"{actor.name} is not an administrator")
+        self.settings.check_marking(user.clearance, frozenset())
+        self.store.put_user(user)
+        self.store.append_audit(
+            actor.name if actor else "(install)",
+            "user.put",
+            {
+                "user": user.name,
+                "agency": user.agency,
+                "clearance": user.clearance,
+                "compartments": sorted(user.compartments),
+                "partner": user.partner,
+                "roles": sorted(user.roles),
+            },
+        )
+
+    def authorise_write(self, viewer: Viewer, marking: Marking) -> None:
+        """A viewer loads data for their own agency (admins for any), no higher than they hold."""
+        self.settings.check_marking(marking.classification, marking.caveats)
+        if marking.agency != viewer.agency and not viewer.is_admin:
+            raise AccessDenied(
+                f"{viewer.name} ({viewer.agency}) may not load data on behalf of {marking.agency}"
+            )
+        ranks = self.settings.level_rank
+        if ranks[marking.classification] > ranks.get(viewer.clearance, -1):
+            raise AccessDenied(
+                f"{viewer.name} is cleared to {viewer.clearance} and may not load "
+                f"{marking.classification} data"
+            )
+
+    def explain(self, viewer: Viewer, marking: Marking) -> list[str]:
+        return denial_reasons(viewer, marking, self.settings)
+
+
+class Reader:
+    """Everything a viewer may read. Each call is filtered by the viewer's scope and audited."""
+
+    def __init__(self, access: AccessLayer, viewer: Viewer) -> None:
+        self.access = access
+        self.store = access.store
+        self.viewer = viewer
+
+    def _scope(self, action: str, detail: dict[str, Any]) -> Scope:
+        # The audit entry is written before the read, so a read that fails half-way is recorded.
+        self.store.append_audit(self.viewer.name, action, detail)
+        return self.access.scope(self.viewer)
+
+    # -- entities ------------------------------------------------------------------------------
+    def statements(self, entity_id: str) -> list[StoredStatement]:
+        scope = self._scope("entity.statements", {"id": entity_id})
+        return list(self.store.iter_statements(scope, canonical_ids=[entity_id]))
+
+    def entity(self, entity_id: str) -> StatementEntity:
+        scope = self._scope("entity.get", {"id": entity_id})
+        stmts = list(self.store.iter_statements(scope, canonical_ids=[entity_id]))
+        if not stmts:
+            # The same answer whether the entity does not exist or is not visible.
+            raise NotFound(f"no entity {entity_id!r} is visible to {self.viewer.name}")
+        return assemble(stmts)
+
+    def entities(
+        self,
+        *,
+        schema: str | None = None,
+        dataset: str | None = None,
+        limit: int | None = 50,
+        offset: int = 0,
+    ) -> list[StatementEntity]:
+        detail = {"schema": schema, "dataset": dataset, "limit": limit, "offset": offset}
+        scope = self._scope("entity.list", detail)
+        datasets = None if dataset is None else [dataset]
+        ids = self.store.entity_ids(
+            scope, schemata=schema_names(schema), datasets=datasets, limit=limit, offset=offset
+        )
+        if not ids:
+            return []
+        return list(group_entities(self.store.iter_statements(scope, canonical_ids=ids)))
+
+    def iter_entities(self, *, dataset: str | None = None) -> Iterator[StatementEntity]:
+        """Every visible entity, streamed in canonical-id order (for exports)."""
+        scope = self._scope("entity.export", {"dataset": dataset})
+        datasets = None if dataset is None else [dataset]
+        return group_entities(self.store.iter_statements(scope, datasets=datasets))
+
+    def iter_statements(self, *, dataset: str | None = None) -> Iterator[StoredStatement]:
+        scope = self._scope("statement.export", {"dataset": dataset})
+        datasets = None if dataset is None else [dataset]
+        return self.store.iter_statements(scope, datasets=datasets)
+
+    def referencing(self, entity_id: str) -> list[StatementEntity]:
+        """Visible entities that point at this one (ownerships, payments, seizure parties …)."""
+        scope = self._scope("entity.referencing", {"id": entity_id})
+        ids = self.store.referencing_ids(scope, [entity_id])
+        if not ids:
+            return []
+        return list(group_entities(self.store.iter_statements(scope, canonical_ids=ids)))
+
+    # -- counts --------------------------------------------------------------------------------
+    def count_entities(self, *, schema: str | None = None, dataset: str | None = None) -> int:
+        scope = self._scope("entity.count", {"schema": schema, "dataset": dataset})
+        datasets = None if dataset is None else [dataset]
+        return self.store.count_entities(scope, schemata=schema_names(schema), datasets=datasets)
+
+    def count_statements(self, *, dataset: str | None = None) -> int:
+        scope = self._scope("statement.count", {"dataset": dataset})
+        return self.store.count_statements(scope, datasets=None if dataset is None else [dataset])
+
+    def datasets(self) -> dict[str, int]:
+        return self.store.datasets(self._scope("dataset.list", {}))
+
+    # -- quarantine and runs -------------------------------------------------------------------
+    def quarantine(
+        self, *, run_id: int | None = None, limit: int = 100, offset: int = 0
+    ) -> list[QuarantineRecord]:
+        detail = {"run": run_id, "limit": limit, "offset": offset}
+        scope = self._scope("quarantine.list", detail)
+        return self.store.quarantine(scope, run_id=run_id, limit=limit, offset=offset)
+
+    def count_quarantine(self, *, run_id: int | None = None) -> int:
+        scope = self._scope("quarantine.count", {"run": run_id})
+        return self.store.count_quarantine(scope, run_id=run_id)
+
+    def runs(self, limit: int = 50) -> list[RunRecord]:
+        """Ingestion runs: an administrator sees all; others their own (counts reveal volume)."""
+        self.store.append_audit(self.viewer.name, "run.list", {"limit": limit})
+        runs = self.store.runs(limit=limit)
+        if self.viewer.is_admin:
+            return runs
+        return [run for run in runs if run.user == self.viewer.name]

@@ -1,0 +1,163 @@
+"""The statement store contract, run against every backend (SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from nexus.store import (
+    ID_PROP,
+    Marking,
+    NewStatement,
+    Rejection,
+    Scope,
+    SQLStore,
+    UserRecord,
+)
+
+RESTRICTED = Marking("ANF", "RESTRICTED", frozenset({"REL:UNODC"}))
+SECRET = Marking("CTD", "SECRET")
+
+
+def person(entity_id: str, name: str, marking: Marking, dataset: str = "anf") -> list[NewStatement]:
+    origin = f"{dataset}.csv#row=2"
+    return [
+        NewStatement(entity_id, "Person", ID_PROP, "id", entity_id, dataset, origin, marking),
+        NewStatement(entity_id, "Person", "name", "name", name, dataset, origin, marking),
+    ]
+
+
+def all_scope(store: SQLStore) -> Scope:
+    return Scope(frozenset(store.markings()), "test")
+
+
+def scope_of(store: SQLStore, *markings: Marking) -> Scope:
+    ids = {mid for mid, m in store.markings().items() if m in markings}
+    return Scope(frozenset(ids), "test")
+
+
+def test_statements_read_back_with_provenance_and_marking(store: SQLStore) -> None:
+    with store.writer("tester", "anf.yml") as writer:
+        stmt = NewStatement(
+            "p1", "Person", "phone", "phone", "+923001234567", "anf", "anf.csv#row=7",
+            RESTRICTED, original_value="0300-1234567",
+        )
+        assert writer.add([stmt]) == 1
+    [read] = list(store.iter_statements(all_scope(store)))
+    assert (read.entity_id, read.canonical_id, read.value) == ("p1", "p1", "+923001234567")
+    assert read.original_value == "0300-1234567"
+    assert read.origin == "anf.csv#row=7"
+    assert read.marking == RESTRICTED
+    assert read.first_seen == read.last_seen
+    assert read.id == stmt.id
+
+
+def test_reloading_the_same_statements_adds_no_duplicates(store: SQLStore) -> None:
+    for _ in range(2):
+        with store.writer("tester", "anf.yml") as writer:
+            writer.add(person("p1", "Muhammad Yousaf", RESTRICTED))
+    rows = list(store.iter_statements(all_scope(store)))
+    assert len(rows) == 2
+    assert {r.run_id for r in rows} == {store.runs()[0].id}
+
+
+def test_reloading_refreshes_last_seen_but_keeps_first_seen(store: SQLStore) -> None:
+    with store.writer("tester", "anf.yml") as writer:
+        writer.add(person("p1", "Muhammad Yousaf", RESTRICTED))
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE statements SET first_seen = '2020-01-01T00:00:00', "
+                          "last_seen = '2020-01-01T00:00:00'"))
+    with store.writer("tester", "anf.yml") as writer:
+        writer.add(person("p1", "Muhammad Yousaf", RESTRICTED))
+    for row in store.iter_statements(all_scope(store)):
+        assert row.first_seen == "2020-01-01T00:00:00"
+        assert row.last_seen > "2020-01-01T00:00:00"
+
+
+def test_a_failed_run_changes_nothing_and_is_recorded_as_failed(store: SQLStore) -> None:
+    with store.writer("tester", "first") as writer:
+        writer.add(person("p1", "Muhammad Yousaf", RESTRICTED))
+    before = list(store.iter_statements(all_scope(store)))
+    with pytest.raises(RuntimeError), store.writer("tester", "second") as writer:
+        writer.add(person("p2", "Abdul Rehman", SECRET))
+        writer.add(person("p1", "Muhammad Yousaf", SECRET))  # would reclassify p1
+        writer.reject([Rejection("anf", "x.csv", 3, "Date", "bad date", {"Date": "31/02"}, SECRET)])
+        raise RuntimeError("disk full")
+    assert list(store.iter_statements(all_scope(store))) == before
+    assert store.count_quarantine(all_scope(store)) == 0
+    assert SECRET not in store.markings().values()
+    failed = store.runs()[0]
+    assert failed.status == "failed" and "disk full" in (failed.error or "")
+    assert failed.statements == 0
+
+
+def test_every_read_sees_only_the_scope(store: SQLStore) -> None:
+    with store.writer("tester", "load") as writer:
+        writer.add(person("p1", "Muhammad Yousaf", RESTRICTED))
+        writer.add(person("p2", "Secret Source", SECRET, dataset="ctd"))
+        writer.add([NewStatement("own1", "Ownership", "owner", "entity", "p1", "ctd", "o", SECRET)])
+        writer.reject([Rejection("ctd", "ctd.csv", 5, None, "bad", {"x": "y"}, SECRET)])
+    low = scope_of(store, RESTRICTED)
+    assert [s.entity_id for s in store.iter_statements(low)] == ["p1", "p1"]
+    assert store.entity_ids(low) == ["p1"]
+    assert store.count_entities(low) == 1
+    assert store.count_statements(low) == 2
+    assert store.datasets(low) == {"anf": 2}
+    assert store.referencing_ids(low, ["p1"]) == []
+    assert store.quarantine(low) == [] and store.count_quarantine(low) == 0
+    high = all_scope(store)
+    assert store.entity_ids(high) == ["own1", "p1", "p2"]
+    assert store.referencing_ids(high, ["p1"]) == ["own1"]
+    assert store.count_quarantine(high) == 1
+    empty = Scope(frozenset(), "nobody")
+    assert store.count_entities(empty) == 0 and list(store.iter_statements(empty)) == []
+
+
+def test_entity_filters_by_schema_and_dataset(store: SQLStore) -> None:
+    with store.writer("tester", "load") as writer:
+        writer.add(person("p1", "Muhammad Yousaf", RESTRICTED))
+        writer.add([NewStatement("c1", "Company", "name", "name", "Makran Traders", "fiu", "f",
+                                 RESTRICTED)])
+    scope = all_scope(store)
+    assert store.entity_ids(scope, schemata=["Company"]) == ["c1"]
+    assert store.entity_ids(scope, datasets=["anf"]) == ["p1"]
+    assert store.count_entities(scope, schemata=["Person", "Company"]) == 2
+    assert store.entity_ids(scope, limit=1, offset=1) == ["p1"]
+
+
+def test_canonical_ids_group_statements_without_rewriting_them(store: SQLStore) -> None:
+    with store.writer("tester", "load") as writer:
+        writer.add(person("anf-1", "Muhammad Yousaf", RESTRICTED))
+        writer.add(person("fia-9", "Mohd Yusuf", RESTRICTED, dataset="fia"))
+    with store.engine.begin() as conn:
+        conn.execute(text("INSERT INTO canonical (entity_id, canonical_id) VALUES "
+                          "('anf-1', 'nx-1'), ('fia-9', 'nx-1')"))
+    scope = all_scope(store)
+    assert store.entity_ids(scope) == ["nx-1"]
+    rows = list(store.iter_statements(scope, canonical_ids=["nx-1"]))
+    assert {r.entity_id for r in rows} == {"anf-1", "fia-9"}
+    assert {r.canonical_id for r in rows} == {"nx-1"}
+
+
+def test_users_are_created_and_updated(store: SQLStore) -> None:
+    store.put_user(UserRecord("ali", "FIA", "RESTRICTED"))
+    store.put_user(UserRecord("ali", "FIA", "SECRET", frozenset({"VICTIMS"}), None,
+                              frozenset({"admin"})))
+    user = store.get_user("ali")
+    assert user == UserRecord("ali", "FIA", "SECRET", frozenset({"VICTIMS"}), None,
+                              frozenset({"admin"}))
+    assert store.get_user("nobody") is None
+
+
+def test_audit_entries_chain_by_hash(store: SQLStore) -> None:
+    first = store.append_audit("ali", "entity.get", {"id": "p1"})
+    second = store.append_audit("ali", "entity.list", {"limit": 5})
+    assert second.prev_hash == first.hash
+    assert [e.id for e in store.audit_entries()] == [first.id, second.id]
+
+
+def test_size_on_disk_grows_with_data(store: SQLStore) -> None:
+    before = store.size_on_disk()
+    with store.writer("tester", "load") as writer:
+        writer.add(stmt for i in range(3000) for stmt in person(f"p{i}", f"Name {i}", RESTRICTED))
+    assert store.size_on_disk() > before > 0
