@@ -10,11 +10,43 @@ import json
 import random
 from pathlib import Path
 
-ANF_COLUMNS = ["FIR No", "Date of Seizure", "Accused Name", "Father Name", "CNIC", "Mobile",
-               "Drug", "Qty (kg)", "Vehicle Reg", "Informant"]
-GIVEN = ["Muhammad Yousaf", "Abdul Rehman", "Gul Khan", "Noor Ahmed", "Sher Ali", "Javed Iqbal",
-         "Imran Baloch", "Faisal Mengal", "Zahid Hussain", "Shahid Afridi", "Bashir Ahmad"]
+ANF_COLUMNS = [
+    "FIR No",
+    "Date of Seizure",
+    "Accused Name",
+    "Father Name",
+    "CNIC",
+    "Mobile",
+    "Drug",
+    "Qty (kg)",
+    "Vehicle Reg",
+    "Informant",
+]
+GIVEN = [
+    "Muhammad Yousaf",
+    "Abdul Rehman",
+    "Gul Khan",
+    "Noor Ahmed",
+    "Sher Ali",
+    "Javed Iqbal",
+    "Imran Baloch",
+    "Faisal Mengal",
+    "Zahid Hussain",
+    "Shahid Afridi",
+    "Bashir Ahmad",
+]
 FATHERS = ["Gul Khan", "Noor Muhammad", "Haji Sultan", "Akbar Khan", "Mir Dad", "Karim Bakhsh"]
+MOBILE_PREFIXES = [
+    "00",
+    "01",
+    "03",
+    "13",
+    "21",
+    "33",
+    "36",
+    "45",
+    "47",
+]  # Jazz, Zong, Ufone, Telenor
 DRUGS = ["Heroin", "Hashish", "Opium", "Methamphetamine"]
 
 ANF_MAPPING = """
@@ -76,19 +108,24 @@ def anf_rows(count: int, seed: int = 7, informants: bool = False) -> list[dict[s
     informant_rng = random.Random(seed + 1)  # so adding informants leaves the other columns alone
     rows = []
     for i in range(count):
-        rows.append({
-            "FIR No": f"ANF-QTA-{100 + i}/2024",
-            "Date of Seizure": f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/2024",
-            "Accused Name": rng.choice(GIVEN),
-            "Father Name": rng.choice(FATHERS),
-            "CNIC": cnic(rng),
-            "Mobile": f"03{rng.randint(0, 4)}{rng.randint(0, 9)}-{rng.randint(1000000, 9999999)}",
-            "Drug": rng.choice(DRUGS),
-            "Qty (kg)": str(rng.randint(1, 80)),
-            "Vehicle Reg": f"BKA-{rng.randint(100, 999)}" if rng.random() < 0.6 else "",
-            "Informant": (f"Source {informant_rng.randint(1, 5)}"
-                          if informants and informant_rng.random() < 0.5 else ""),
-        })
+        rows.append(
+            {
+                "FIR No": f"ANF-QTA-{100 + i}/2024",
+                "Date of Seizure": f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/2024",
+                "Accused Name": rng.choice(GIVEN),
+                "Father Name": rng.choice(FATHERS),
+                "CNIC": cnic(rng),
+                "Mobile": f"03{rng.choice(MOBILE_PREFIXES)}-{rng.randint(1000000, 9999999)}",
+                "Drug": rng.choice(DRUGS),
+                "Qty (kg)": str(rng.randint(1, 80)),
+                "Vehicle Reg": f"BKA-{rng.randint(100, 999)}" if rng.random() < 0.6 else "",
+                "Informant": (
+                    f"Source {informant_rng.randint(1, 5)}"
+                    if informants and informant_rng.random() < 0.5
+                    else ""
+                ),
+            }
+        )
     return rows
 
 
@@ -100,8 +137,13 @@ def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str] | None 
     return path
 
 
-def write_anf(directory: Path, count: int = 20, seed: int = 7, informants: bool = False,
-              name: str = "anf_register.csv") -> tuple[Path, Path]:
+def write_anf(
+    directory: Path,
+    count: int = 20,
+    seed: int = 7,
+    informants: bool = False,
+    name: str = "anf_register.csv",
+) -> tuple[Path, Path]:
     """An ANF register and its mapping; returns (mapping, csv)."""
     data = write_csv(directory / name, anf_rows(count, seed, informants), ANF_COLUMNS)
     mapping = directory / f"{Path(name).stem}.yml"

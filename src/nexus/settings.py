@@ -22,7 +22,9 @@ CaveatKind = Literal["releasability", "originator", "compartment", "domestic"]
 class CaveatRule(BaseModel):
     """How one family of caveat markings restricts who may see a statement."""
 
-    pattern: str = Field(description="A marking (`AGENCY-ONLY`) or a prefix ending in `*` (`REL:*`).")
+    pattern: str = Field(
+        description="A marking (`AGENCY-ONLY`) or a prefix ending in `*` (`REL:*`)."
+    )
     kind: CaveatKind = Field(
         description=(
             "releasability: partners see it only if released to them (`REL:UNODC`); "
@@ -43,7 +45,9 @@ class CaveatRule(BaseModel):
 
 
 DEFAULT_CAVEATS = [
-    CaveatRule(pattern="REL:*", kind="releasability", description="Releasable to the named partner."),
+    CaveatRule(
+        pattern="REL:*", kind="releasability", description="Releasable to the named partner."
+    ),
     CaveatRule(pattern="AGENCY-ONLY", kind="originator", description="Originating agency only."),
     CaveatRule(pattern="COMP:*", kind="compartment", description="Named compartment only."),
     CaveatRule(pattern="NOFORN", kind="domestic", description="Not releasable to any partner."),

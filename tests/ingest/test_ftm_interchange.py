@@ -38,13 +38,17 @@ def test_an_export_reimports_into_an_empty_store_with_identical_entities(
     dump = tmp_path / "export.ftm.json"
     dump.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in exported))
 
-    other = AccessLayer(open_store(fresh_store_url()), access.settings)
-    other.add_user(None, access.store.get_user("admin"))  # type: ignore[arg-type]
-    plan = ftm_plan(dump, Provenance("anf_seizures", "ANF", "RESTRICTED"), [dump])
-    report = ingest(other, other.viewer("admin"), plan)
-    assert report.rows_quarantined == 0
-    assert comparable(export(other)) == comparable(exported)
-    assert [e["datasets"] for e in export(other)] == [e["datasets"] for e in exported]
+    empty = open_store(fresh_store_url())
+    try:
+        other = AccessLayer(empty, access.settings)
+        other.add_user(None, access.store.get_user("admin"))  # type: ignore[arg-type]
+        plan = ftm_plan(dump, Provenance("anf_seizures", "ANF", "RESTRICTED"), [dump])
+        report = ingest(other, other.viewer("admin"), plan)
+        assert report.rows_quarantined == 0
+        assert comparable(export(other)) == comparable(exported)
+        assert [e["datasets"] for e in export(other)] == [e["datasets"] for e in exported]
+    finally:
+        empty.close()
 
 
 def test_a_file_written_by_followthemoney_tools_imports(
@@ -53,8 +57,11 @@ def test_a_file_written_by_followthemoney_tools_imports(
     (tmp_path / "companies.csv").write_text(
         "reg_no,company,director,cnic,country\n"
         "0012345,Makran Fisheries (Pvt) Ltd,Sher Ali,54401-1111111-1,pk\n"
-        "0077777,Chaman Goods Transport,Gul Khan,54201-2222222-3,pk\n", encoding="utf-8")
-    (tmp_path / "ftm_mapping.yml").write_text("""
+        "0077777,Chaman Goods Transport,Gul Khan,54201-2222222-3,pk\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "ftm_mapping.yml").write_text(
+        """
 secp:
   queries:
     - csv_url: companies.csv
@@ -78,11 +85,15 @@ secp:
           properties:
             organization: {entity: company}
             director: {entity: director}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     with (tmp_path / "companies.csv").open("rb") as stdin:
         produced = subprocess.run(
             [str(FTM_BIN), "map-csv", str(tmp_path / "ftm_mapping.yml")],
-            stdin=stdin, capture_output=True, check=True,
+            stdin=stdin,
+            capture_output=True,
+            check=True,
         ).stdout
     entities = [orjson.loads(line) for line in produced.splitlines() if line.strip()]
     assert len(entities) == 6
@@ -101,13 +112,20 @@ secp:
 def test_invalid_entities_are_quarantined_with_the_property_at_fault(
     access: AccessLayer, tmp_path: Path
 ) -> None:
-    path = write_ftm(tmp_path / "partner.ftm.json", [
-        {"id": "ok-1", "schema": "Person", "properties": {"name": ["Sher Ali"]}},
-        {"id": "bad-1", "schema": "Starship", "properties": {}},
-        {"id": "bad-2", "schema": "Person", "properties": {"shoeSize": ["44"]}},
-        {"id": "bad-3", "schema": "Person", "properties": {"birthDate": ["the year of the flood"]}},
-        {"schema": "Person", "properties": {"name": ["No Id"]}},
-    ])
+    path = write_ftm(
+        tmp_path / "partner.ftm.json",
+        [
+            {"id": "ok-1", "schema": "Person", "properties": {"name": ["Sher Ali"]}},
+            {"id": "bad-1", "schema": "Starship", "properties": {}},
+            {"id": "bad-2", "schema": "Person", "properties": {"shoeSize": ["44"]}},
+            {
+                "id": "bad-3",
+                "schema": "Person",
+                "properties": {"birthDate": ["the year of the flood"]},
+            },
+            {"schema": "Person", "properties": {"name": ["No Id"]}},
+        ],
+    )
     plan = ftm_plan(path, Provenance("interpol", "INTERPOL", "RESTRICTED"), [path])
     report = ingest(access, access.viewer("admin"), plan)
     assert (report.rows_loaded, report.rows_quarantined) == (1, 4)

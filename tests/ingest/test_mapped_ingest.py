@@ -16,7 +16,9 @@ from tests.datafiles import ANF_COLUMNS, anf_rows, write_anf, write_csv
 
 
 def load(access: AccessLayer, mapping: Path, files: list[Path] | None = None) -> object:
-    return ingest(access, access.viewer("admin"), load_mapping(mapping, access.settings), files or [])
+    return ingest(
+        access, access.viewer("admin"), load_mapping(mapping, access.settings), files or []
+    )
 
 
 def visible_statements(access: AccessLayer) -> list[tuple[str, str, str, str]]:
@@ -151,8 +153,10 @@ def test_a_failed_run_leaves_earlier_data_untouched(access: AccessLayer, tmp_pat
         (lambda m: m.replace("column: Mobile", "column: Mobile No"), "'Mobile No'"),
         (lambda m: m.replace("[REL:UNODC]", "[REL-UNODC]"), "unknown caveat 'REL-UNODC'"),
         (lambda m: m.replace("agency: ANF", "agency: ''"), "`agency:` is required"),
-        (lambda m: m.replace("classification: SECRET", "classification: TOPMOST"),
-         "entity 'informant': unknown classification 'TOPMOST'"),
+        (
+            lambda m: m.replace("classification: SECRET", "classification: TOPMOST"),
+            "entity 'informant': unknown classification 'TOPMOST'",
+        ),
         (lambda m: m + "\n  : [", "not valid YAML"),
     ],
 )
@@ -181,7 +185,8 @@ def test_excel_workbooks_load_with_dates_from_date_cells(
     sheet.append(["CUS-KHI-1", dt.datetime(2024, 5, 2), "Makran Traders", "Cloth", 1250000])
     sheet.append(["CUS-KHI-2", dt.datetime(2024, 5, 9), "Gwadar Fisheries", "Diesel", 88000.0])
     book.save(tmp_path / "customs.xlsx")
-    (tmp_path / "customs.yml").write_text("""
+    (tmp_path / "customs.yml").write_text(
+        """
 customs:
   agency: CUSTOMS
   classification: RESTRICTED
@@ -202,7 +207,9 @@ customs:
             date: {column: Date}
             summary: {column: Goods}
             involved: {entity: owner}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     load(access, tmp_path / "customs.yml")
     events = access.reader("admin").entities(schema="Event")
     assert sorted(e.first("date") or "" for e in events) == ["2024-05-02", "2024-05-09"]
@@ -213,10 +220,14 @@ customs:
 def test_json_lines_records_load_and_broken_lines_are_quarantined(
     access: AccessLayer, tmp_path: Path
 ) -> None:
-    lines = [json.dumps({"name": "Sher Ali", "cnic": "54401-1111111-1"}), "{not json",
-             json.dumps({"name": "Gul Khan", "cnic": "54401-2222222-3"})]
+    lines = [
+        json.dumps({"name": "Sher Ali", "cnic": "54401-1111111-1"}),
+        "{not json",
+        json.dumps({"name": "Gul Khan", "cnic": "54401-2222222-3"}),
+    ]
     (tmp_path / "police.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (tmp_path / "police.yml").write_text("""
+    (tmp_path / "police.yml").write_text(
+        """
 police_fir:
   agency: PUNJAB-POLICE
   classification: RESTRICTED
@@ -229,7 +240,9 @@ police_fir:
         properties:
           name: {column: name}
           idNumber: {column: cnic}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     report = load(access, tmp_path / "police.yml")
     assert (report.rows_loaded, report.rows_quarantined) == (2, 1)  # type: ignore[attr-defined]
     [bad] = access.reader("admin").quarantine()
@@ -244,3 +257,35 @@ def test_files_named_on_the_command_line_go_to_the_matching_query(
     report = load(access, mapping, [data, other])
     assert report.rows_loaded == 7  # type: ignore[attr-defined]
     assert {s.prop for s in access.reader("admin").iter_statements()} >= {ID_PROP, "name"}
+
+
+def test_an_entity_absent_from_a_row_is_skipped_even_with_literal_properties(
+    access: AccessLayer, tmp_path: Path
+) -> None:
+    write_csv(
+        tmp_path / "cases.csv",
+        [
+            {"case": "FIA-1", "company": "Royal Overseas", "cnic": "34101-5556667-7"},
+            {"case": "FIA-2", "company": "", "cnic": "34201-8889990-1"},
+        ],
+    )
+    (tmp_path / "cases.yml").write_text(
+        """
+fia:
+  agency: FIA
+  classification: RESTRICTED
+  query:
+    csv_url: cases.csv
+    entities:
+      company:
+        schema: Company
+        keys: [company]
+        properties:
+          name: {column: company}
+          country: {literal: pk}
+""",
+        encoding="utf-8",
+    )
+    report = load(access, tmp_path / "cases.yml")
+    assert (report.rows_loaded, report.rows_quarantined) == (2, 0)  # type: ignore[attr-defined]
+    assert access.reader("admin").count_entities(schema="Company") == 1

@@ -27,18 +27,22 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "to_dict"):
         return {k: v for k, v in value.to_dict().items() if k not in TIMES}
     if hasattr(value, "__dataclass_fields__"):
-        return {k: _plain(getattr(value, k)) for k in value.__dataclass_fields__
-                if k not in {"id", "created_at", "started_at", "finished_at"}}
+        return {
+            k: _plain(getattr(value, k))
+            for k in value.__dataclass_fields__
+            if k not in {"id", "created_at", "started_at", "finished_at"}
+        }
     return value
 
 
 def snapshot(reader: Reader, probe_ids: list[str]) -> dict[str, Any]:
     """Every read the Reader offers, for every entity id that exists anywhere."""
+
     def attempt(call: Any) -> Any:
         try:
             return _plain(call())
         except NotFound as exc:
-            return f"NotFound: {str(exc)}"
+            return f"NotFound: {exc!s}"
 
     shots: dict[str, Any] = {
         "entities": attempt(lambda: reader.entities(limit=None)),
@@ -61,31 +65,61 @@ def snapshot(reader: Reader, probe_ids: list[str]) -> dict[str, Any]:
     return shots
 
 
-COVERED = {"entities", "iter_entities", "iter_statements", "count_entities", "count_statements",
-           "datasets", "quarantine", "count_quarantine", "runs", "entity", "statements",
-           "referencing"}
+COVERED = {
+    "entities",
+    "iter_entities",
+    "iter_statements",
+    "count_entities",
+    "count_statements",
+    "datasets",
+    "quarantine",
+    "count_quarantine",
+    "runs",
+    "entity",
+    "statements",
+    "referencing",
+}
 
 
 def test_the_snapshot_covers_every_read_the_reader_offers() -> None:
-    public = {name for name, _ in inspect.getmembers(Reader, inspect.isfunction)
-              if not name.startswith("_")}
+    public = {
+        name
+        for name, _ in inspect.getmembers(Reader, inspect.isfunction)
+        if not name.startswith("_")
+    }
     assert public == COVERED, "add new Reader methods to the no-influence snapshot"
 
 
-def load_secret_material(access: AccessLayer, tmp_path: Path, visible_ids: list[str]) -> None:
+def load_secret_material(access: AccessLayer, tmp_path: Path) -> None:
     admin = access.viewer("admin")
+    reader = access.reader(admin)
+    person = str(reader.entities(schema="Person", limit=1)[0].id)
+    vehicle = str(reader.entities(schema="Vehicle", limit=1)[0].id)
     # 1. The same ANF register again, now with SECRET agency-only informants in its rows.
     mapping, _ = write_anf(tmp_path, informants=True)
     ingest(access, admin, load_mapping(mapping, access.settings))
     # 2. SECRET statements about entities the low viewer can see, a SECRET-only entity, and a
     #    SECRET edge pointing at a visible entity.
-    ctd = write_ftm(tmp_path / "ctd.ftm.json", [
-        {"id": visible_ids[0], "schema": "Person",
-         "properties": {"name": ["Alias Known To CTD"], "notes": ["Fourth Schedule"]}},
-        {"id": "ctd-financier", "schema": "Person", "properties": {"name": ["Hawala Financier"]}},
-        {"id": "ctd-link", "schema": "Ownership",
-         "properties": {"owner": ["ctd-financier"], "asset": [visible_ids[1]]}},
-    ])
+    ctd = write_ftm(
+        tmp_path / "ctd.ftm.json",
+        [
+            {
+                "id": person,
+                "schema": "Person",
+                "properties": {"name": ["Alias Known To CTD"], "notes": ["Fourth Schedule"]},
+            },
+            {
+                "id": "ctd-financier",
+                "schema": "Person",
+                "properties": {"name": ["Hawala Financier"]},
+            },
+            {
+                "id": "ctd-link",
+                "schema": "Ownership",
+                "properties": {"owner": ["ctd-financier"], "asset": [vehicle]},
+            },
+        ],
+    )
     plan = ftm_plan(ctd, Provenance("ctd_watch", "CTD", "SECRET"), [ctd])
     ingest(access, admin, plan)
     # 3. A SECRET file with a bad row: its quarantined raw record must stay hidden too.
@@ -94,7 +128,9 @@ def load_secret_material(access: AccessLayer, tmp_path: Path, visible_ids: list[
         "ctd_list:\n  agency: CTD\n  classification: SECRET\n  queries:\n"
         f"    - csv_url: {bad.name}\n      entities:\n        p:\n          schema: Person\n"
         "          keys: [Name]\n          properties:\n            name: {column: Name}\n"
-        "            birthDate: {column: DOB}\n", encoding="utf-8")
+        "            birthDate: {column: DOB}\n",
+        encoding="utf-8",
+    )
     ingest(access, admin, load_mapping(tmp_path / "ctd_list.yml", access.settings))
 
 
@@ -110,7 +146,7 @@ def test_secret_statements_never_influence_what_a_lower_viewer_gets(
     probe = [*visible_ids, "ctd-financier", "ctd-link"]
     before = snapshot(reader, probe)
 
-    load_secret_material(access, tmp_path, visible_ids)
+    load_secret_material(access, tmp_path)
     all_ids = access.store.entity_ids(access.scope(access.viewer("anf_secret")))
     assert set(probe) < set(all_ids), "the secret material must add entities somebody sees"
     after = snapshot(reader, sorted(set(all_ids) | set(probe)))
@@ -126,18 +162,28 @@ def test_the_secret_material_is_visible_to_those_cleared_for_it(
     admin = access.viewer("admin")
     mapping, _ = write_anf(tmp_path)
     ingest(access, admin, load_mapping(mapping, access.settings))
-    visible_ids = access.store.entity_ids(access.scope(admin))
-    load_secret_material(access, tmp_path, visible_ids)
+    load_secret_material(access, tmp_path)
     fia_secret = access.reader("fia_secret")
     assert "Hawala Financier" in fia_secret.entity("ctd-financier").get("name")
-    assert "Alias Known To CTD" in fia_secret.entity(visible_ids[0]).get("name")
+    [person] = [
+        e
+        for e in fia_secret.entities(schema="Person", limit=None)
+        if "Alias Known To CTD" in e.get("name")
+    ]
+    assert "Alias Known To CTD" not in access.reader("fia_clerk").entity(str(person.id)).get("name")
+    assert [e.id for e in fia_secret.referencing(str(person.id))]
     assert fia_secret.count_quarantine() == 1
     anf_secret = access.reader("anf_secret")
-    informants = [e for e in anf_secret.entities(schema="Person", limit=None)
-                  if e.first("name", quiet=True) and str(e.first("name")).startswith("Source")]
+    informants = [
+        e
+        for e in anf_secret.entities(schema="Person", limit=None)
+        if e.first("name", quiet=True) and str(e.first("name")).startswith("Source")
+    ]
     assert informants, "ANF's own SECRET informants are visible to ANF"
-    assert not any(str(e.first("name")).startswith("Source")
-                   for e in fia_secret.entities(schema="Person", limit=None))
+    assert not any(
+        str(e.first("name")).startswith("Source")
+        for e in fia_secret.entities(schema="Person", limit=None)
+    )
 
 
 def test_every_read_is_audited_and_the_chain_verifies(access: AccessLayer, tmp_path: Path) -> None:
@@ -161,8 +207,12 @@ def test_tampering_with_the_audit_log_is_detected(access: AccessLayer) -> None:
     access.reader("fia_clerk").count_entities()
     access.reader("unodc").count_entities()
     with access.store.engine.begin() as conn:  # type: ignore[attr-defined]
-        conn.execute(text("UPDATE audit SET actor = 'someone_else' WHERE action = 'entity.count' "
-                          "AND actor = 'fia_clerk'"))
+        conn.execute(
+            text(
+                "UPDATE audit SET actor = 'someone_else' WHERE action = 'entity.count' "
+                "AND actor = 'fia_clerk'"
+            )
+        )
     verdict = verify_audit(access.store)
     assert not verdict.intact and verdict.problem is not None
     assert "no longer matches" in verdict.problem

@@ -39,8 +39,15 @@ def scope_of(store: SQLStore, *markings: Marking) -> Scope:
 def test_statements_read_back_with_provenance_and_marking(store: SQLStore) -> None:
     with store.writer("tester", "anf.yml") as writer:
         stmt = NewStatement(
-            "p1", "Person", "phone", "phone", "+923001234567", "anf", "anf.csv#row=7",
-            RESTRICTED, original_value="0300-1234567",
+            "p1",
+            "Person",
+            "phone",
+            "phone",
+            "+923001234567",
+            "anf",
+            "anf.csv#row=7",
+            RESTRICTED,
+            original_value="0300-1234567",
         )
         assert writer.add([stmt]) == 1
     [read] = list(store.iter_statements(all_scope(store)))
@@ -65,8 +72,12 @@ def test_reloading_refreshes_last_seen_but_keeps_first_seen(store: SQLStore) -> 
     with store.writer("tester", "anf.yml") as writer:
         writer.add(person("p1", "Muhammad Yousaf", RESTRICTED))
     with store.engine.begin() as conn:
-        conn.execute(text("UPDATE statements SET first_seen = '2020-01-01T00:00:00', "
-                          "last_seen = '2020-01-01T00:00:00'"))
+        conn.execute(
+            text(
+                "UPDATE statements SET first_seen = '2020-01-01T00:00:00', "
+                "last_seen = '2020-01-01T00:00:00'"
+            )
+        )
     with store.writer("tester", "anf.yml") as writer:
         writer.add(person("p1", "Muhammad Yousaf", RESTRICTED))
     for row in store.iter_statements(all_scope(store)):
@@ -116,8 +127,13 @@ def test_every_read_sees_only_the_scope(store: SQLStore) -> None:
 def test_entity_filters_by_schema_and_dataset(store: SQLStore) -> None:
     with store.writer("tester", "load") as writer:
         writer.add(person("p1", "Muhammad Yousaf", RESTRICTED))
-        writer.add([NewStatement("c1", "Company", "name", "name", "Makran Traders", "fiu", "f",
-                                 RESTRICTED)])
+        writer.add(
+            [
+                NewStatement(
+                    "c1", "Company", "name", "name", "Makran Traders", "fiu", "f", RESTRICTED
+                )
+            ]
+        )
     scope = all_scope(store)
     assert store.entity_ids(scope, schemata=["Company"]) == ["c1"]
     assert store.entity_ids(scope, datasets=["anf"]) == ["p1"]
@@ -130,8 +146,12 @@ def test_canonical_ids_group_statements_without_rewriting_them(store: SQLStore) 
         writer.add(person("anf-1", "Muhammad Yousaf", RESTRICTED))
         writer.add(person("fia-9", "Mohd Yusuf", RESTRICTED, dataset="fia"))
     with store.engine.begin() as conn:
-        conn.execute(text("INSERT INTO canonical (entity_id, canonical_id) VALUES "
-                          "('anf-1', 'nx-1'), ('fia-9', 'nx-1')"))
+        conn.execute(
+            text(
+                "INSERT INTO canonical (entity_id, canonical_id) VALUES "
+                "('anf-1', 'nx-1'), ('fia-9', 'nx-1')"
+            )
+        )
     scope = all_scope(store)
     assert store.entity_ids(scope) == ["nx-1"]
     rows = list(store.iter_statements(scope, canonical_ids=["nx-1"]))
@@ -141,11 +161,13 @@ def test_canonical_ids_group_statements_without_rewriting_them(store: SQLStore) 
 
 def test_users_are_created_and_updated(store: SQLStore) -> None:
     store.put_user(UserRecord("ali", "FIA", "RESTRICTED"))
-    store.put_user(UserRecord("ali", "FIA", "SECRET", frozenset({"VICTIMS"}), None,
-                              frozenset({"admin"})))
+    store.put_user(
+        UserRecord("ali", "FIA", "SECRET", frozenset({"VICTIMS"}), None, frozenset({"admin"}))
+    )
     user = store.get_user("ali")
-    assert user == UserRecord("ali", "FIA", "SECRET", frozenset({"VICTIMS"}), None,
-                              frozenset({"admin"}))
+    assert user == UserRecord(
+        "ali", "FIA", "SECRET", frozenset({"VICTIMS"}), None, frozenset({"admin"})
+    )
     assert store.get_user("nobody") is None
 
 

@@ -49,7 +49,7 @@ def _options(
         str | None, typer.Option(help="Store URL (default: $NEXUS_DATABASE_URL or SQLite in home).")
     ] = None,
 ) -> None:
-    """Nexus: pool agency records as statements with provenance; read them on a need-to-know basis."""
+    """Nexus: pool agency records as statements with provenance; read them need-to-know."""
     overrides: dict[str, Any] = {}
     if home is not None:
         overrides["home"] = home
@@ -107,7 +107,9 @@ def init(ctx: typer.Context) -> None:
     app_ctx = _ctx(ctx)
     app_ctx.settings.home.mkdir(parents=True, exist_ok=True)
     created = app_ctx.ensure_admin()
-    console.print(f"Store ready: [bold]{app_ctx.store.backend}[/bold] at {app_ctx.settings.store_url}")
+    console.print(
+        f"Store ready: [bold]{app_ctx.store.backend}[/bold] at {app_ctx.settings.store_url}"
+    )
     if created:
         console.print(
             f"Administrator [bold]{created.name}[/bold] created ({created.clearance}); "
@@ -130,8 +132,12 @@ def _report_and_exit(report: Any, allow_rejects: bool) -> None:
 @app.command("ingest")
 def ingest_cmd(
     ctx: typer.Context,
-    mapping: Annotated[Path, typer.Argument(help="Mapping YAML (FtM mapping format + provenance).")],
-    files: Annotated[list[Path] | None, typer.Argument(help="Files (default: the mapping's csv_url).")] = None,
+    mapping: Annotated[
+        Path, typer.Argument(help="Mapping YAML (FtM mapping format + provenance).")
+    ],
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Files (default: the mapping's csv_url).")
+    ] = None,
     as_user: AsUser = None,
     allow_rejects: Annotated[
         bool, typer.Option(help="Exit 0 even when rows were quarantined.")
@@ -155,7 +161,9 @@ def import_ftm(
     classification: Annotated[str, typer.Option(help="Classification level.")],
     caveat: Annotated[list[str] | None, typer.Option(help="Caveat marking (repeatable).")] = None,
     as_user: AsUser = None,
-    allow_rejects: Annotated[bool, typer.Option(help="Exit 0 even when rows were quarantined.")] = False,
+    allow_rejects: Annotated[
+        bool, typer.Option(help="Exit 0 even when rows were quarantined.")
+    ] = False,
 ) -> None:
     """Import FtM entities (from Aleph, OpenSanctions or `nexus export`) with a provenance."""
     app_ctx = _ctx(ctx)
@@ -163,14 +171,18 @@ def import_ftm(
     app_ctx.settings.check_marking(classification, caveats)
     plan = ftm_plan(files[0], Provenance(dataset, agency, classification, caveats), files)
     with _progress() as progress:
-        report = ingest(app_ctx.access, app_ctx.viewer(as_user), plan, files, _RichProgress(progress))
+        report = ingest(
+            app_ctx.access, app_ctx.viewer(as_user), plan, files, _RichProgress(progress)
+        )
     _report_and_exit(report, allow_rejects)
 
 
 @app.command()
 def export(
     ctx: typer.Context,
-    format: Annotated[str, typer.Option(help="ftm (entities) or statements (with provenance).")] = "ftm",
+    format: Annotated[
+        str, typer.Option(help="ftm (entities) or statements (with provenance).")
+    ] = "ftm",
     output: Annotated[str, typer.Option("-o", "--output", help="File, or - for stdout.")] = "-",
     dataset: Annotated[str | None, typer.Option(help="Only this dataset.")] = None,
     as_user: AsUser = None,
@@ -203,8 +215,14 @@ def status(ctx: typer.Context, as_user: AsUser = None) -> None:
     )
     runs = Table("run", "user", "status", "rows", "quarantined", "source", title="Recent runs")
     for run in reader.runs(limit=10):
-        runs.add_row(str(run.id), run.user, run.status, str(run.rows_loaded),
-                     str(run.rows_quarantined), run.source)
+        runs.add_row(
+            str(run.id),
+            run.user,
+            run.status,
+            str(run.rows_loaded),
+            str(run.rows_quarantined),
+            run.source,
+        )
     console.print(runs)
 
 
@@ -223,7 +241,9 @@ def entity_show(
     if json:
         from nexus.ingest import entity_json
 
-        sys.stdout.write(orjson.dumps(entity_json(entity), option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(
+            orjson.dumps(entity_json(entity), option=orjson.OPT_INDENT_2).decode() + "\n"
+        )
         return
     entity_panel(console, entity, reader.statements(entity_id), reader.referencing(entity_id))
 
@@ -231,7 +251,9 @@ def entity_show(
 @entity_app.command("list")
 def entity_list(
     ctx: typer.Context,
-    schema: Annotated[str | None, typer.Option(help="Only this schema (and its descendants).")] = None,
+    schema: Annotated[
+        str | None, typer.Option(help="Only this schema (and its descendants).")
+    ] = None,
     dataset: Annotated[str | None, typer.Option(help="Only this dataset.")] = None,
     limit: Annotated[int, typer.Option(help="How many.")] = 50,
     offset: Annotated[int, typer.Option(help="Skip this many.")] = 0,
@@ -243,8 +265,9 @@ def entity_list(
     total = reader.count_entities(schema=schema, dataset=dataset)
     table = Table("id", "schema", "caption", "datasets", title=f"{total} entities")
     for entity in reader.entities(schema=schema, dataset=dataset, limit=limit, offset=offset):
-        table.add_row(str(entity.id), entity.schema.name, entity.caption,
-                      ", ".join(sorted(entity.datasets)))
+        table.add_row(
+            str(entity.id), entity.schema.name, entity.caption, ", ".join(sorted(entity.datasets))
+        )
     console.print(table)
 
 
@@ -263,10 +286,21 @@ def quarantine_list(
     records = reader.quarantine(run_id=run, limit=limit)
     if json:
         for rec in records:
-            sys.stdout.write(orjson.dumps({
-                "run": rec.run_id, "dataset": rec.dataset, "source": rec.source, "row": rec.row,
-                "field": rec.field, "reason": rec.reason, "record": rec.record,
-            }, default=str).decode() + "\n")
+            sys.stdout.write(
+                orjson.dumps(
+                    {
+                        "run": rec.run_id,
+                        "dataset": rec.dataset,
+                        "source": rec.source,
+                        "row": rec.row,
+                        "field": rec.field,
+                        "reason": rec.reason,
+                        "record": rec.record,
+                    },
+                    default=str,
+                ).decode()
+                + "\n"
+            )
         return
     console.print(quarantine_table(records, reader.count_quarantine(run_id=run)))
 
@@ -278,15 +312,21 @@ def user_add(
     name: str,
     agency: Annotated[str, typer.Option(help="The user's agency (e.g. FIA, ANF, FMU).")],
     clearance: Annotated[str, typer.Option(help="Highest classification the user may see.")],
-    compartment: Annotated[list[str] | None, typer.Option(help="Compartment held (repeatable).")] = None,
-    partner: Annotated[str | None, typer.Option(help="Partner organisation (e.g. UNODC): sees only what is released to it.")] = None,
+    compartment: Annotated[
+        list[str] | None, typer.Option(help="Compartment held (repeatable).")
+    ] = None,
+    partner: Annotated[
+        str | None,
+        typer.Option(help="Partner organisation (e.g. UNODC): sees only what is released to it."),
+    ] = None,
     role: Annotated[list[str] | None, typer.Option(help="Role, e.g. admin (repeatable).")] = None,
     as_user: AsUser = None,
 ) -> None:
     """Create or update a user (administrators only)."""
     app_ctx = _ctx(ctx)
-    user = UserRecord(name, agency, clearance, frozenset(compartment or []), partner,
-                      frozenset(role or []))
+    user = UserRecord(
+        name, agency, clearance, frozenset(compartment or []), partner, frozenset(role or [])
+    )
     app_ctx.access.add_user(app_ctx.viewer(as_user), user)
     console.print(f"User [bold]{name}[/bold] saved.")
 
@@ -297,8 +337,14 @@ def user_list(ctx: typer.Context) -> None:
     app_ctx = _ctx(ctx)
     table = Table("name", "agency", "clearance", "compartments", "partner", "roles")
     for user in app_ctx.store.users():
-        table.add_row(user.name, user.agency, user.clearance, " ".join(sorted(user.compartments)),
-                      user.partner or "", " ".join(sorted(user.roles)))
+        table.add_row(
+            user.name,
+            user.agency,
+            user.clearance,
+            " ".join(sorted(user.compartments)),
+            user.partner or "",
+            " ".join(sorted(user.roles)),
+        )
     console.print(table)
 
 
@@ -308,7 +354,9 @@ def audit_verify(ctx: typer.Context) -> None:
     """Check that no audit entry was altered or removed."""
     verdict = verify_audit(_ctx(ctx).store)
     if verdict.intact:
-        console.print(f"[green]Audit log intact[/green]: {verdict.entries} entries chain correctly.")
+        console.print(
+            f"[green]Audit log intact[/green]: {verdict.entries} entries chain correctly."
+        )
         return
     errors.print(f"[red]Audit log broken at entry {verdict.first_broken}[/red]: {verdict.problem}")
     raise typer.Exit(code=1)
@@ -335,5 +383,3 @@ def main() -> None:
         raise
     # Outside standalone mode click returns the code of a typer.Exit instead of raising it.
     sys.exit(code if isinstance(code, int) else 0)
-
-

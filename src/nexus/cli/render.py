@@ -45,20 +45,27 @@ def entity_panel(
 def quarantine_table(records: Sequence[QuarantineRecord], total: int) -> Table:
     table = Table("run", "file", "row", "field", "reason", title=f"Quarantine ({total} rows)")
     for rec in records:
-        table.add_row(
-            str(rec.run_id), rec.source, str(rec.row or ""), rec.field or "", rec.reason
-        )
+        table.add_row(str(rec.run_id), rec.source, str(rec.row or ""), rec.field or "", rec.reason)
     return table
 
 
 def ingest_table(report: IngestReport) -> Table:
-    table = Table("file", "dataset", "rows loaded", "quarantined", "statements",
-                  title=f"Run {report.run_id}")
+    table = Table(
+        "file", "dataset", "rows loaded", "quarantined", "statements", title=f"Run {report.run_id}"
+    )
     for src in report.sources:
         table.add_row(
-            src.source, src.dataset, str(src.rows_loaded), str(src.rows_quarantined),
+            src.source,
+            src.dataset,
+            str(src.rows_loaded),
+            str(src.rows_quarantined),
             str(src.statements),
         )
-    table.add_row("[bold]total[/bold]", "", str(report.rows_loaded),
-                  str(report.rows_quarantined), str(report.statements))
+    table.add_row(
+        "[bold]total[/bold]",
+        "",
+        str(report.rows_loaded),
+        str(report.rows_quarantined),
+        str(report.statements),
+    )
     return table

@@ -31,11 +31,15 @@ def ftm_statements(
     properties = data.get("properties") or {}
     if not isinstance(properties, dict):
         raise RowError("`properties` must be an object", field="properties")
-    statements = [NewStatement(entity_id, schema.name, ID_PROP, "id", entity_id, dataset, origin, marking)]
+    statements = [
+        NewStatement(entity_id, schema.name, ID_PROP, "id", entity_id, dataset, origin, marking)
+    ]
     for name, values in properties.items():
         prop = schema.get(name)
         if prop is None:
-            raise RowError(f"schema {schema.name} has no property {name!r}", field=f"properties.{name}")
+            raise RowError(
+                f"schema {schema.name} has no property {name!r}", field=f"properties.{name}"
+            )
         if prop.stub:
             continue  # reverse properties are derived from the other side's statements
         for raw in values if isinstance(values, list) else [values]:

@@ -1,4 +1,4 @@
-"""Declarative mappings: FtM's mapping format plus Nexus provenance (agency, classification, caveats).
+"""Declarative mappings: FtM's mapping format plus provenance (agency, classification, caveats).
 
 Parses and validates a mapping file; `EntityPlan.map_row` turns one record into statements.
 """
@@ -80,9 +80,8 @@ class EntityPlan:
                 values.append((rule.prop, self._clean(rule, raw), raw))
         entity_id = self.mapping.compute_key(record)
         if entity_id is None:
-            data_values = [v for v in values if v[0].type != registry.entity]
-            if not data_values:
-                return []  # nothing of this entity in the row: it is simply absent
+            if not self._has_column_data(record):
+                return []  # nothing of this entity in the row (literals aside): it is absent
             keys = ", ".join(self.mapping.keys) or str(self.mapping.id_column)
             raise RowError(f"missing key for {self.name}: {keys} empty", field=keys)
         for rule in self.rules:
@@ -90,9 +89,11 @@ class EntityPlan:
                 return []  # FtM semantics: a required property absent means no entity here
         ids[self.name] = entity_id
         statements = [
-            NewStatement(entity_id, schema.name, ID_PROP, "id", entity_id, dataset, origin, self.marking)
+            NewStatement(
+                entity_id, schema.name, ID_PROP, "id", entity_id, dataset, origin, self.marking
+            )
         ]
-        for prop, value, raw in values:
+        for prop, value, written in values:
             if prop.type == registry.entity and value == entity_id:
                 continue  # FtM forbids self-references
             statements.append(
@@ -105,10 +106,18 @@ class EntityPlan:
                     dataset,
                     origin,
                     self.marking,
-                    original_value=raw if raw != value else None,
+                    original_value=written if written != value else None,
                 )
             )
         return statements
+
+    def _has_column_data(self, record: dict[str, Any]) -> bool:
+        return any(
+            str(record.get(ref) or "").strip()
+            for rule in self.rules
+            if rule.mapping.entity is None
+            for ref in rule.mapping.refs
+        )
 
     def _clean(self, rule: ValueRule, raw: str) -> str:
         prop_type = rule.prop.type
@@ -233,7 +242,7 @@ def _marking(data: dict[str, Any], default: Marking, settings: Settings, where: 
 
 
 def _entity_plans(
-    entities: dict[str, Any], provenance: Provenance, settings: Settings, where: str, country: str
+    entities: Any, provenance: Provenance, settings: Settings, where: str, country: str
 ) -> tuple[list[EntityPlan], set[str]]:
     if not isinstance(entities, dict) or not entities:
         raise MappingError(f"{where}: a query needs `entities:` (a mapping of name to entity)")
@@ -261,7 +270,11 @@ def _entity_plans(
         data.setdefault("key_literal", data.get("schema"))
         try:
             mapping = EntityMapping(
-                model, shim, str(name), data, key_prefix=provenance.dataset  # type: ignore[arg-type]
+                model,
+                shim,  # type: ignore[arg-type]  # duck-typed: bind() reads only .entities
+                str(name),
+                data,
+                key_prefix=provenance.dataset,
             )
         except InvalidMapping as exc:
             raise MappingError(f"{where}, entity {name!r}: {exc}") from exc
@@ -276,9 +289,7 @@ def _entity_plans(
     columns: set[str] = set()
     for mapping in _order(shim.entities, where):
         marking, formats = extras[mapping.name]
-        rules = [
-            ValueRule(pm, formats.get(pm.prop.name, ())) for pm in mapping.properties
-        ]
+        rules = [ValueRule(pm, formats.get(pm.prop.name, ())) for pm in mapping.properties]
         plans.append(EntityPlan(mapping, rules, marking, country))
         columns.update(r for r in mapping.refs if r)
     return plans, columns

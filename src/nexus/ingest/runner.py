@@ -127,7 +127,9 @@ def ingest(
         report = IngestReport(run_id=writer.run.id)
         for query, source in sources:
             report.sources.append(
-                _load_source(writer, query, source, access.settings, sink, access.settings.batch_size)
+                _load_source(
+                    writer, query, source, access.settings, sink, access.settings.batch_size
+                )
             )
         writer.run.rows_loaded = report.rows_loaded
         writer.run.rows_quarantined = report.rows_quarantined
@@ -154,14 +156,23 @@ def _load_source(
             if row.problem is not None:
                 raise RowError(row.problem)
             if query.format == "ftm":
-                pending.extend(ftm_statements(row.record, dataset, origin, query.provenance.marking))
+                pending.extend(
+                    ftm_statements(row.record, dataset, origin, query.provenance.marking)
+                )
             else:
                 pending.extend(query.map_record(row.record, origin))
             report.rows_loaded += 1
         except RowError as err:
             rejected.append(
-                Rejection(dataset, str(source.path), row.number, err.field, err.reason, row.record,
-                          reject_marking)
+                Rejection(
+                    dataset,
+                    str(source.path),
+                    row.number,
+                    err.field,
+                    err.reason,
+                    row.record,
+                    reject_marking,
+                )
             )
             report.rows_quarantined += 1
         if len(pending) >= batch_size:

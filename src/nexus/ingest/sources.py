@@ -40,7 +40,9 @@ class SourceRow:
 def detect_format(path: Path, declared: str | None = None) -> str:
     if declared is not None:
         if declared not in FORMATS:
-            raise SourceError(f"{path}: unknown format {declared!r} (use one of {', '.join(FORMATS)})")
+            raise SourceError(
+                f"{path}: unknown format {declared!r} (use one of {', '.join(FORMATS)})"
+            )
         return declared
     name = path.name.lower()
     if name.endswith((".ftm.json", ".ftm.jsonl", ".ijson")):

@@ -1,6 +1,6 @@
 """The entity model: FollowTheMoney's schemata plus Nexus's own, in FtM's YAML form.
 
-Importing this package extends FtM's model singleton once, so FtM's own helpers see our schemata too.
+Importing this package extends FtM's model singleton once, so FtM's helpers see our schemata.
 """
 
 from nexus.model.loader import NEXUS_SCHEMA_DIR, load_model, nexus_schema_names

@@ -7,6 +7,7 @@ so our schemata must live in that same object rather than in a second model besi
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 from followthemoney import model as ftm_model
@@ -22,7 +23,7 @@ NEXUS_SCHEMA_DIR = Path(__file__).parent / "schemata"
 _ADDED: set[str] = set()
 
 
-def _read_schema_file(path: Path) -> dict[str, dict[str, object]]:
+def _read_schema_file(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
     if not isinstance(data, dict):

@@ -39,7 +39,7 @@ StatementRow = tuple[Any, ...]
 class Dialect(ABC):
     name: str
 
-    def prepare(self, engine: Engine) -> None:
+    def prepare(self, engine: Engine) -> None:  # noqa: B027 (a hook; most dialects need none)
         """Connection settings applied to every new connection of the engine."""
 
     @abstractmethod
@@ -101,10 +101,12 @@ class PostgresDialect(Dialect):
         raw = conn.connection.driver_connection
         assert raw is not None
         columns = ", ".join(STATEMENT_COLUMNS)
-        with raw.cursor() as cursor:
-            with cursor.copy(f"COPY {self._STAGE} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY {self._STAGE} ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
         updates = ", ".join(f"{col} = excluded.{col}" for col in _REFRESHED)
         conn.exec_driver_sql(
             f"INSERT INTO statements ({columns}) SELECT {columns} FROM {self._STAGE} "
@@ -114,7 +116,15 @@ class PostgresDialect(Dialect):
 
     def size_on_disk(self, conn: Connection, url_database: str | None) -> int:
         total = 0
-        for table in ("statements", "markings", "canonical", "quarantine", "runs", "users", "audit"):
+        for table in (
+            "statements",
+            "markings",
+            "canonical",
+            "quarantine",
+            "runs",
+            "users",
+            "audit",
+        ):
             size = conn.execute(
                 text("SELECT pg_total_relation_size(CAST(:t AS regclass))"), {"t": table}
             ).scalar()

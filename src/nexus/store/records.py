@@ -1,4 +1,4 @@
-"""Plain records that cross the store boundary: markings, statements, runs, quarantine, users, audit.
+"""Records that cross the store boundary: markings, statements, runs, quarantine, users, audit.
 
 They carry no behaviour beyond conversion, so every backend and every stage can share them.
 """
@@ -74,7 +74,9 @@ class NewStatement:
 
     @property
     def id(self) -> str:
-        key = Statement.make_key(self.dataset, self.entity_id, self.prop, self.value, False, self.lang)
+        key = Statement.make_key(
+            self.dataset, self.entity_id, self.prop, self.value, False, self.lang
+        )
         assert key is not None  # prop and value are never None here
         return key
 

@@ -84,7 +84,9 @@ class SQLStore(StatementStore):
                 config.attributes["connection"] = conn
                 command.upgrade(config, "head")
         except OperationalError as exc:
-            raise StoreError(f"cannot reach the store at {make_url(self.url)!r}: {exc.orig}") from exc
+            raise StoreError(
+                f"cannot reach the store at {make_url(self.url)!r}: {exc.orig}"
+            ) from exc
 
     def close(self) -> None:
         self.engine.dispose()
@@ -191,9 +193,7 @@ class SQLStore(StatementStore):
 
     def _with_canonical(self, query: Select[Any]) -> Select[Any]:
         return query.select_from(
-            t.statements.outerjoin(
-                t.canonical, t.canonical.c.entity_id == t.statements.c.entity_id
-            )
+            t.statements.outerjoin(t.canonical, t.canonical.c.entity_id == t.statements.c.entity_id)
         )
 
     def _members(self, conn: Connection, canonical_ids: list[str]) -> list[str]:
@@ -229,7 +229,9 @@ class SQLStore(StatementStore):
                     for i in range(0, len(members), _IN_CHUNK)
                 ]
             for query in queries:
-                result = conn.execution_options(stream_results=True, yield_per=10_000).execute(query)
+                result = conn.execution_options(stream_results=True, yield_per=10_000).execute(
+                    query
+                )
                 for row in result:
                     yield _statement_from_row(row, markings)
 
@@ -261,13 +263,18 @@ class SQLStore(StatementStore):
     ) -> int:
         canonical = _canonical_of(t.statements.c.entity_id)
         query = self._filtered(
-            self._with_canonical(select(func.count(canonical.distinct()))), scope, schemata, datasets
+            self._with_canonical(select(func.count(canonical.distinct()))),
+            scope,
+            schemata,
+            datasets,
         )
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
     def count_statements(self, scope: Scope, *, datasets: Collection[str] | None = None) -> int:
-        query = self._filtered(select(func.count()).select_from(t.statements), scope, None, datasets)
+        query = self._filtered(
+            select(func.count()).select_from(t.statements), scope, None, datasets
+        )
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
 
@@ -293,7 +300,9 @@ class SQLStore(StatementStore):
         with self.engine.connect() as conn:
             return {row[0]: int(row[1]) for row in conn.execute(query)}
 
-    def _quarantine_query(self, query: Select[Any], scope: Scope, run_id: int | None) -> Select[Any]:
+    def _quarantine_query(
+        self, query: Select[Any], scope: Scope, run_id: int | None
+    ) -> Select[Any]:
         ids = sorted(scope.marking_ids)
         query = query.where(t.quarantine.c.marking_id.in_(ids) if ids else literal(False))
         if run_id is not None:
@@ -363,7 +372,9 @@ class SQLStore(StatementStore):
 
     def users(self) -> list[UserRecord]:
         with self.engine.connect() as conn:
-            return [_user_from_row(r) for r in conn.execute(select(t.users).order_by(t.users.c.name))]
+            return [
+                _user_from_row(r) for r in conn.execute(select(t.users).order_by(t.users.c.name))
+            ]
 
     def append_audit(self, actor: str, action: str, detail: dict[str, Any]) -> AuditEntry:
         for _attempt in range(20):
