@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,10 +98,10 @@ class TabularSource:
                 return [h.strip() for h in cells]
             raise SourceError(f"{self.path}: the file is empty (no header row)")
         if self.format == "excel":
-            sheet = self._sheet()
-            for row in sheet.iter_rows(max_row=1, values_only=True):
-                return [cell_text(v) or "" for v in row]
-            raise SourceError(f"{self.path}: sheet {sheet.title!r} is empty (no header row)")
+            with self._sheet() as sheet:
+                for row in sheet.iter_rows(max_row=1, values_only=True):
+                    return [cell_text(v) or "" for v in row]
+                raise SourceError(f"{self.path}: sheet {sheet.title!r} is empty (no header row)")
         return None
 
     def rows(self) -> Iterator[SourceRow]:
@@ -159,29 +160,36 @@ class TabularSource:
             raise SourceError(f"{self.path} row {reader.line_num}: unreadable CSV: {exc}") from exc
 
     # -- Excel ---------------------------------------------------------------------------------
-    def _sheet(self) -> Any:
+    @contextmanager
+    def _sheet(self) -> Iterator[Any]:
+        """The chosen sheet; read-only workbooks hold their file open until closed."""
         from openpyxl import load_workbook
 
         try:
             book = load_workbook(self.path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
             raise SourceError(f"{self.path}: not a readable Excel workbook: {exc}") from exc
-        if self.sheet is None:
-            return book.worksheets[0]
-        if self.sheet not in book.sheetnames:
-            raise SourceError(
-                f"{self.path}: no sheet {self.sheet!r} (sheets: {', '.join(book.sheetnames)})"
-            )
-        return book[self.sheet]
+        try:
+            if self.sheet is None:
+                yield book.worksheets[0]
+            elif self.sheet not in book.sheetnames:
+                raise SourceError(
+                    f"{self.path}: no sheet {self.sheet!r} (sheets: {', '.join(book.sheetnames)})"
+                )
+            else:
+                yield book[self.sheet]
+        finally:
+            book.close()
 
     def _excel_rows(self) -> Iterator[SourceRow]:
-        sheet = self._sheet()
-        rows = sheet.iter_rows(values_only=True)
-        header = [cell_text(v) or "" for v in next(rows, ())]
-        for number, values in enumerate(rows, start=2):
-            if all(v is None or cell_text(v) is None for v in values):
-                continue
-            yield SourceRow(number, {h: cell_text(v) for h, v in zip(header, values, strict=False)})
+        with self._sheet() as sheet:
+            rows = sheet.iter_rows(values_only=True)
+            header = [cell_text(v) or "" for v in next(rows, ())]
+            for number, values in enumerate(rows, start=2):
+                if all(cell_text(v) is None for v in values):
+                    continue
+                record = {h: cell_text(v) for h, v in zip(header, values, strict=False)}
+                yield SourceRow(number, record)
 
     # -- JSON lines ----------------------------------------------------------------------------
     def _json_rows(self) -> Iterator[SourceRow]:
