@@ -16,7 +16,14 @@ from rich.table import Table
 from nexus.cli.context import AppContext
 from nexus.cli.render import entity_panel, ingest_table, quarantine_table
 from nexus.exceptions import NexusError
-from nexus.ingest import ftm_plan, ingest, load_mapping, write_entities, write_statements
+from nexus.ingest import (
+    MappingPlan,
+    ftm_plan,
+    ingest,
+    load_mapping,
+    write_entities,
+    write_statements,
+)
 from nexus.policy import verify_audit
 from nexus.settings import load_settings
 from nexus.store import Provenance, UserRecord
@@ -118,14 +125,20 @@ def init(ctx: typer.Context) -> None:
 
 
 # -- ingestion ---------------------------------------------------------------------------------
-def _report_and_exit(report: Any, allow_rejects: bool) -> None:
+def _run_ingest(
+    app_ctx: AppContext, as_user: str | None, plan: MappingPlan, files: list[Path], allow: bool
+) -> None:
+    """Run the ingestion with progress bars, print the summary, exit 1 on quarantined rows."""
+    viewer = app_ctx.viewer(as_user)
+    with _progress() as progress:
+        report = ingest(app_ctx.access, viewer, plan, files, _RichProgress(progress))
     console.print(ingest_table(report))
     if report.rows_quarantined:
         console.print(
             f"[yellow]{report.rows_quarantined} row(s) quarantined[/yellow]: "
             f"see `nexus quarantine list --run {report.run_id}`"
         )
-        if not allow_rejects:
+        if not allow:
             raise typer.Exit(code=1)
 
 
@@ -146,10 +159,7 @@ def ingest_cmd(
     """Load CSV, Excel or JSON-lines files through a declarative mapping."""
     app_ctx = _ctx(ctx)
     plan = load_mapping(mapping, app_ctx.settings)
-    viewer = app_ctx.viewer(as_user)
-    with _progress() as progress:
-        report = ingest(app_ctx.access, viewer, plan, files or [], _RichProgress(progress))
-    _report_and_exit(report, allow_rejects)
+    _run_ingest(app_ctx, as_user, plan, files or [], allow_rejects)
 
 
 @app.command("import-ftm")
@@ -170,11 +180,7 @@ def import_ftm(
     caveats = frozenset(caveat or [])
     app_ctx.settings.check_marking(classification, caveats)
     plan = ftm_plan(files[0], Provenance(dataset, agency, classification, caveats), files)
-    with _progress() as progress:
-        report = ingest(
-            app_ctx.access, app_ctx.viewer(as_user), plan, files, _RichProgress(progress)
-        )
-    _report_and_exit(report, allow_rejects)
+    _run_ingest(app_ctx, as_user, plan, files, allow_rejects)
 
 
 @app.command()

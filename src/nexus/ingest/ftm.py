@@ -10,11 +10,11 @@ from typing import IO, Any
 
 import orjson
 from followthemoney import EntityProxy
-from followthemoney.types import registry
+from followthemoney.property import Property
 
-from nexus.ingest.mapping import RowError
+from nexus.ingest.mapping import RowError, entity_statements
 from nexus.model import model
-from nexus.store import ID_PROP, Marking, NewStatement, StoredStatement
+from nexus.store import Marking, NewStatement, StoredStatement
 
 
 def ftm_statements(
@@ -31,10 +31,8 @@ def ftm_statements(
     properties = data.get("properties") or {}
     if not isinstance(properties, dict):
         raise RowError("`properties` must be an object", field="properties")
-    statements = [
-        NewStatement(entity_id, schema.name, ID_PROP, "id", entity_id, dataset, origin, marking)
-    ]
-    for name, values in properties.items():
+    values: list[tuple[Property, str, str | None]] = []
+    for name, raw_values in properties.items():
         prop = schema.get(name)
         if prop is None:
             raise RowError(
@@ -42,7 +40,7 @@ def ftm_statements(
             )
         if prop.stub:
             continue  # reverse properties are derived from the other side's statements
-        for raw in values if isinstance(values, list) else [values]:
+        for raw in raw_values if isinstance(raw_values, list) else [raw_values]:
             if raw is None or (isinstance(raw, str) and not raw.strip()):
                 continue
             cleaned = prop.type.clean(raw)
@@ -51,22 +49,8 @@ def ftm_statements(
                     f"cannot read {raw!r} as {prop.type.label.lower()} for {schema.name}.{name}",
                     field=f"properties.{name}",
                 )
-            if prop.type == registry.entity and cleaned == entity_id:
-                continue
-            statements.append(
-                NewStatement(
-                    entity_id,
-                    schema.name,
-                    prop.name,
-                    prop.type.name,
-                    cleaned,
-                    dataset,
-                    origin,
-                    marking,
-                    original_value=str(raw) if str(raw) != cleaned else None,
-                )
-            )
-    return statements
+            values.append((prop, cleaned, str(raw)))
+    return entity_statements(entity_id, schema.name, values, dataset, origin, marking)
 
 
 def entity_json(entity: EntityProxy) -> dict[str, Any]:

@@ -88,28 +88,7 @@ class EntityPlan:
             if rule.mapping.required and not any(v[0] == rule.prop for v in values):
                 return []  # FtM semantics: a required property absent means no entity here
         ids[self.name] = entity_id
-        statements = [
-            NewStatement(
-                entity_id, schema.name, ID_PROP, "id", entity_id, dataset, origin, self.marking
-            )
-        ]
-        for prop, value, written in values:
-            if prop.type == registry.entity and value == entity_id:
-                continue  # FtM forbids self-references
-            statements.append(
-                NewStatement(
-                    entity_id,
-                    schema.name,
-                    prop.name,
-                    prop.type.name,
-                    value,
-                    dataset,
-                    origin,
-                    self.marking,
-                    original_value=written if written != value else None,
-                )
-            )
-        return statements
+        return entity_statements(entity_id, schema.name, values, dataset, origin, self.marking)
 
     def _has_column_data(self, record: dict[str, Any]) -> bool:
         return any(
@@ -134,6 +113,38 @@ class EntityPlan:
             f"{expected}",
             field=rule.field_name,
         )
+
+
+def entity_statements(
+    entity_id: str,
+    schema: str,
+    values: Sequence[tuple[Property, str, str | None]],
+    dataset: str,
+    origin: str,
+    marking: Marking,
+) -> list[NewStatement]:
+    """An entity's statements: its id statement, then one per clean value (with the value as
+    written when cleaning changed it). Self-references are dropped, as FtM forbids them."""
+    statements = [
+        NewStatement(entity_id, schema, ID_PROP, "id", entity_id, dataset, origin, marking)
+    ]
+    for prop, value, written in values:
+        if prop.type == registry.entity and value == entity_id:
+            continue
+        statements.append(
+            NewStatement(
+                entity_id,
+                schema,
+                prop.name,
+                prop.type.name,
+                value,
+                dataset,
+                origin,
+                marking,
+                original_value=written if written != value else None,
+            )
+        )
+    return statements
 
 
 def _raw_values(mapping: PropertyMapping, record: dict[str, Any]) -> list[str]:

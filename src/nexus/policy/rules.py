@@ -5,7 +5,7 @@ Pure functions over a `Viewer`, a `Marking` and the configured levels and caveat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from nexus.settings import Settings
 from nexus.store import Marking, UserRecord
@@ -14,26 +14,12 @@ ADMIN_ROLE = "admin"
 
 
 @dataclass(frozen=True, slots=True)
-class Viewer:
-    """Someone reading through Nexus: their agency, clearance, compartments and partner status."""
-
-    name: str
-    agency: str
-    clearance: str
-    compartments: frozenset[str] = frozenset()
-    partner: str | None = None
-    roles: frozenset[str] = frozenset()
+class Viewer(UserRecord):
+    """A user as the policy sees them: agency, clearance, compartments, partner status, roles."""
 
     @classmethod
     def from_user(cls, user: UserRecord) -> Viewer:
-        return cls(
-            name=user.name,
-            agency=user.agency,
-            clearance=user.clearance,
-            compartments=user.compartments,
-            partner=user.partner,
-            roles=user.roles,
-        )
+        return cls(*astuple(user))
 
     @property
     def is_admin(self) -> bool:
