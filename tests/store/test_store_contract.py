@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from nexus.store import (
     ID_PROP,
@@ -183,3 +184,18 @@ def test_size_on_disk_grows_with_data(store: SQLStore) -> None:
     with store.writer("tester", "load") as writer:
         writer.add(stmt for i in range(3000) for stmt in person(f"p{i}", f"Name {i}", RESTRICTED))
     assert store.size_on_disk() > before > 0
+
+
+def test_integrity_checks_are_back_on_after_a_bulk_write(store: SQLStore) -> None:
+    with store.writer("tester", "load") as writer:
+        writer.add(person("p1", "Muhammad Yousaf", RESTRICTED))
+    with pytest.raises(RuntimeError), store.writer("tester", "load") as writer:
+        raise RuntimeError("interrupted")
+    bad = text(
+        "INSERT INTO statements (id, entity_id, schema, prop, prop_type, value, dataset, origin, "
+        "marking_id, first_seen, last_seen) VALUES ('x', 'e', 'Person', 'name', 'name', 'v', "
+        "'d', 'o', 999999, 't', 't')"
+    )
+    for _ in range(3):  # whichever pooled connection comes back must check foreign keys
+        with pytest.raises(IntegrityError), store.engine.begin() as conn:
+            conn.execute(bad)

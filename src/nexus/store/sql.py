@@ -104,7 +104,7 @@ class SQLStore(StatementStore):
     @contextmanager
     def _writer(self, user: str, source: str) -> Iterator[StoreWriter]:
         started = utc_now()
-        with self.engine.connect() as conn:
+        with self.engine.connect() as conn, self.dialect.bulk_write(conn):
             trans = conn.begin()
             run_id = conn.execute(
                 insert(t.runs).values(

@@ -63,7 +63,6 @@ statements = Table(
     Column("last_seen", String(STAMP_LEN), nullable=False),
     Column("run_id", Integer, nullable=True),
     Index("ix_statements_entity_id", "entity_id"),
-    Index("ix_statements_dataset", "dataset"),
 )
 
 # An entity-typed value is an edge; looking edges up by target needs this (partial) index.

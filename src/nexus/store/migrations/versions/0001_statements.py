@@ -54,7 +54,6 @@ def upgrade() -> None:
         sa.Column("run_id", sa.Integer, nullable=True),
     )
     op.create_index("ix_statements_entity_id", "statements", ["entity_id"])
-    op.create_index("ix_statements_dataset", "statements", ["dataset"])
     op.create_index(
         "ix_statements_entity_value",
         "statements",
