@@ -3,12 +3,15 @@
 `load_mapping` validates a mapping; `ingest` loads files in one transaction, quarantining bad rows.
 """
 
+from nexus.ingest.formats import ENTITY_FORMATS, EntityFormat, register_format
 from nexus.ingest.ftm import entity_json, ftm_statements, write_entities, write_statements
 from nexus.ingest.mapping import MappingPlan, QueryPlan, RowError, load_mapping
 from nexus.ingest.runner import IngestReport, ProgressSink, SourceReport, ftm_plan, ingest
 from nexus.ingest.sources import SourceRow, TabularSource, detect_format
 
 __all__ = [
+    "ENTITY_FORMATS",
+    "EntityFormat",
     "IngestReport",
     "MappingPlan",
     "ProgressSink",
@@ -23,6 +26,7 @@ __all__ = [
     "ftm_statements",
     "ingest",
     "load_mapping",
+    "register_format",
     "write_entities",
     "write_statements",
 ]

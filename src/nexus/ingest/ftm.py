@@ -12,7 +12,9 @@ import orjson
 from followthemoney import EntityProxy
 from followthemoney.property import Property
 
+from nexus.ingest.formats import EntityFormat, register_format
 from nexus.ingest.mapping import RowError, entity_statements
+from nexus.ingest.sources import read_json_lines
 from nexus.model import model
 from nexus.store import Marking, NewStatement, StoredStatement
 
@@ -51,6 +53,17 @@ def ftm_statements(
                 )
             values.append((prop, cleaned, str(raw)))
     return entity_statements(entity_id, schema.name, values, dataset, origin, marking)
+
+
+FTM_FORMAT = register_format(
+    EntityFormat(
+        name="ftm",
+        suffixes=(".ftm.json", ".ftm.jsonl", ".ijson"),
+        read=read_json_lines,
+        statements=ftm_statements,
+        description="FollowTheMoney entities, one JSON object a line (Aleph, OpenSanctions)",
+    )
+)
 
 
 def entity_json(entity: EntityProxy) -> dict[str, Any]:

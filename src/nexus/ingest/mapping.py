@@ -18,6 +18,7 @@ from followthemoney.property import Property
 from followthemoney.types import registry
 
 from nexus.exceptions import ConfigError, MappingError
+from nexus.ingest.formats import ENTITY_FORMATS, format_for_suffix
 from nexus.ingest.sources import TabularSource, detect_format
 from nexus.model import model
 from nexus.settings import Settings
@@ -340,18 +341,20 @@ def load_mapping(path: Path, settings: Settings) -> MappingPlan:
             qwhere = f"{where}, query {number}"
             if not isinstance(query, dict):
                 raise MappingError(f"{qwhere}: expected a mapping")
+            files = [
+                (path.parent / f).resolve()
+                for f in _as_list(query.get("csv_url")) + _as_list(query.get("csv_urls"))
+            ]
             fmt = query.get("format")
-            if fmt == "ftm":
-                entities: list[EntityPlan] = []
+            if fmt is None and "entities" not in query and files:
+                fmt = format_for_suffix(files[0].name)
+            if fmt in ENTITY_FORMATS:
+                entities: list[EntityPlan] = []  # the records carry whole entities
                 columns: set[str] = set()
             else:
                 entities, columns = _entity_plans(
                     query.get("entities"), provenance, settings, qwhere, country
                 )
-            files = [
-                (path.parent / f).resolve()
-                for f in _as_list(query.get("csv_url")) + _as_list(query.get("csv_urls"))
-            ]
             queries.append(
                 QueryPlan(
                     provenance=provenance,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from nexus.exceptions import MappingError
-from nexus.ingest.ftm import ftm_statements
+from nexus.ingest.formats import ENTITY_FORMATS
 from nexus.ingest.mapping import MappingPlan, QueryPlan, RowError
 from nexus.ingest.sources import TabularSource
 from nexus.policy import AccessLayer, Viewer
@@ -120,7 +120,7 @@ def ingest(
         access.authorise_write(viewer, marking)
     sources = [(query, query.source(path)) for query, path in pairs]
     for query, source in sources:
-        if query.format != "ftm":
+        if source.format not in ENTITY_FORMATS:
             query.check_header(source)
     label = ", ".join(str(p) for _, p in pairs)
     with access.store.writer(viewer.name, f"{plan.path} <- {label}") as writer:
@@ -150,15 +150,15 @@ def _load_source(
     pending: list[NewStatement] = []
     rejected: list[Rejection] = []
     sink.start(source.path.name, source.count_rows())
+    entity_format = ENTITY_FORMATS.get(source.format)
     for row in source.rows():
-        origin = f"{source.path.name}#row={row.number}"
+        origin = row.origin(source.path)
         try:
             if row.problem is not None:
                 raise RowError(row.problem)
-            if query.format == "ftm":
-                pending.extend(
-                    ftm_statements(row.record, dataset, origin, query.provenance.marking)
-                )
+            if entity_format is not None:
+                marking = query.provenance.marking
+                pending.extend(entity_format.statements(row.record, dataset, origin, marking))
             else:
                 pending.extend(query.map_record(row.record, origin))
             report.rows_loaded += 1

@@ -16,7 +16,7 @@ from typing import Any
 
 from nexus.exceptions import SourceError
 
-FORMATS = ("csv", "excel", "jsonl", "ftm")
+TABULAR_FORMATS = ("csv", "excel", "jsonl")
 _SUFFIXES = {
     ".csv": "csv",
     ".tsv": "csv",
@@ -36,22 +36,61 @@ class SourceRow:
     number: int
     record: dict[str, Any]
     problem: str | None = None
+    ref: str | None = None  # what names the record in its file, when a row number is not enough
+
+    def origin(self, path: Path) -> str:
+        return f"{path.name}#{self.ref or f'row={self.number}'}"
 
 
 def detect_format(path: Path, declared: str | None = None) -> str:
+    """The declared format, else the one the file name implies (`.ftm.json`, `.xlsx`, …)."""
+    from nexus.ingest.formats import ENTITY_FORMATS, format_for_suffix
+
+    known = (*TABULAR_FORMATS, *ENTITY_FORMATS)
     if declared is not None:
-        if declared not in FORMATS:
+        if declared not in known:
             raise SourceError(
-                f"{path}: unknown format {declared!r} (use one of {', '.join(FORMATS)})"
+                f"{path}: unknown format {declared!r} (use one of {', '.join(known)})"
             )
         return declared
-    name = path.name.lower()
-    if name.endswith((".ftm.json", ".ftm.jsonl", ".ijson")):
-        return "ftm"
-    found = _SUFFIXES.get(path.suffix.lower())
+    found = format_for_suffix(path.name) or _SUFFIXES.get(path.suffix.lower())
     if found is None:
         raise SourceError(f"{path}: cannot tell the format from the name; declare `format:`")
     return found
+
+
+def decoded_lines(path: Path, encoding: str) -> Iterator[str]:
+    """A file's lines, decoded one by one so that an encoding error names its exact row."""
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot open: {exc.strerror}") from exc
+    with fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                yield raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise SourceError(
+                    f"{path} row {number}: not {encoding} text ({exc.reason} at byte "
+                    f"{exc.start} of the row); set `encoding:` in the mapping (for example "
+                    "cp1252) or re-save the file as UTF-8"
+                ) from exc
+
+
+def read_json_lines(path: Path, encoding: str) -> Iterator[SourceRow]:
+    """One JSON object a line; a broken line becomes a row with a problem, not an abort."""
+    for number, line in enumerate(decoded_lines(path, encoding), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield SourceRow(number, {"_line": line[:2000]}, f"not valid JSON: {exc.msg}")
+            continue
+        if not isinstance(data, dict):
+            yield SourceRow(number, {"_line": line[:2000]}, "a line must be a JSON object")
+            continue
+        yield SourceRow(number, data)
 
 
 def cell_text(value: Any) -> str | None:
@@ -86,7 +125,7 @@ class TabularSource:
 
     def count_rows(self) -> int | None:
         """Rows to expect, for progress bars; cheap for line formats, None when unknown."""
-        if self.format == "excel":
+        if self.format not in ("csv", "jsonl", "ftm"):
             return None
         with self.path.open("rb") as fh:
             return max(sum(1 for _ in fh) - (1 if self.format == "csv" else 0), 0)
@@ -94,7 +133,9 @@ class TabularSource:
     def header(self) -> list[str] | None:
         """Column names for tabular formats (None for JSON lines, whose keys vary by record)."""
         if self.format == "csv":
-            for cells in csv.reader(self._lines(), delimiter=self._delimiter()):
+            for cells in csv.reader(
+                decoded_lines(self.path, self.encoding), delimiter=self._delimiter()
+            ):
                 return [h.strip() for h in cells]
             raise SourceError(f"{self.path}: the file is empty (no header row)")
         if self.format == "excel":
@@ -105,26 +146,17 @@ class TabularSource:
         return None
 
     def rows(self) -> Iterator[SourceRow]:
+        from nexus.ingest.formats import ENTITY_FORMATS
+
         if self.format == "csv":
             return self._csv_rows()
         if self.format == "excel":
             return self._excel_rows()
-        return self._json_rows()
+        if self.format in ENTITY_FORMATS:
+            return ENTITY_FORMATS[self.format].read(self.path, self.encoding)
+        return read_json_lines(self.path, self.encoding)
 
     # -- CSV -----------------------------------------------------------------------------------
-    def _lines(self) -> Iterator[str]:
-        """Decoded lines; decoding line by line pins an encoding error to its exact row."""
-        try:
-            fh = self.path.open("rb")
-        except OSError as exc:
-            raise SourceError(f"{self.path}: cannot open: {exc.strerror}") from exc
-        with fh:
-            for number, raw in enumerate(fh, start=1):
-                try:
-                    yield raw.decode(self.encoding)
-                except UnicodeDecodeError as exc:
-                    raise self._decode_error(exc, number) from exc
-
     def _delimiter(self) -> str:
         if self.delimiter:
             return self.delimiter
@@ -135,15 +167,8 @@ class TabularSource:
         except csv.Error:
             return ","
 
-    def _decode_error(self, exc: UnicodeDecodeError, row: int) -> SourceError:
-        return SourceError(
-            f"{self.path} row {row}: not {self.encoding} text ({exc.reason} at byte {exc.start} "
-            "of the row); set `encoding:` in the mapping (for example cp1252) or re-save the "
-            "file as UTF-8"
-        )
-
     def _csv_rows(self) -> Iterator[SourceRow]:
-        reader = csv.reader(self._lines(), delimiter=self._delimiter())
+        reader = csv.reader(decoded_lines(self.path, self.encoding), delimiter=self._delimiter())
         try:
             header = [h.strip() for h in next(reader)]
             for cells in reader:
@@ -190,18 +215,3 @@ class TabularSource:
                     continue
                 record = {h: cell_text(v) for h, v in zip(header, values, strict=False)}
                 yield SourceRow(number, record)
-
-    # -- JSON lines ----------------------------------------------------------------------------
-    def _json_rows(self) -> Iterator[SourceRow]:
-        for number, line in enumerate(self._lines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield SourceRow(number, {"_line": line[:2000]}, f"not valid JSON: {exc.msg}")
-                continue
-            if not isinstance(data, dict):
-                yield SourceRow(number, {"_line": line[:2000]}, "a line must be a JSON object")
-                continue
-            yield SourceRow(number, data)
