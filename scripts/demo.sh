@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
-# `make demo`: a fresh store, the demo agencies' files loaded through the public commands, a tour.
+# `make demo`: generate the small scenario, load every agency's files through the public commands
+# (as the agencies' own users), and show what the picture looks like to different viewers.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 NEXUS="${BIN:-.venv/bin}/nexus"
 export NEXUS_HOME="${NEXUS_HOME:-demo-data/home}"
+SCENARIO="${SCENARIO:-demo-data/scenario}"
+SEED="${SEED:-42}"
 
 rm -rf "$NEXUS_HOME"
+"$NEXUS" scenario generate --seed "$SEED" --scale small "$SCENARIO"
 "$NEXUS" init
 "$NEXUS" user add fia_analyst --agency FIA --clearance CONFIDENTIAL
+"$NEXUS" user add fia_victims_officer --agency FIA --clearance SECRET --compartment VICTIMS
 "$NEXUS" user add anf_officer --agency ANF --clearance SECRET
+"$NEXUS" user add fmu_analyst --agency FMU --clearance SECRET
 "$NEXUS" user add unodc_liaison --agency UNODC --clearance CONFIDENTIAL --partner UNODC
-for mapping in examples/demo/*.yml; do
-    "$NEXUS" ingest "$mapping" --allow-rejects
-done
+while IFS= read -r mapping; do
+    echo "== $mapping"
+    "$NEXUS" ingest "$mapping"
+done < <(find "$SCENARIO/data" -name '*.yml' | sort)
 "$NEXUS" status
-echo
-echo "Demo store: $NEXUS_HOME (SQLite). Try, as different viewers:"
-echo "  NEXUS_HOME=$NEXUS_HOME $NEXUS entity list --schema Person"
-echo "  NEXUS_HOME=$NEXUS_HOME $NEXUS entity list --as unodc_liaison"
-echo "  NEXUS_HOME=$NEXUS_HOME $NEXUS quarantine list --as anf_officer"
-echo "  NEXUS_HOME=$NEXUS_HOME $NEXUS export --as fia_analyst | head"
+cat <<TXT
+
+Demo ready: scenario in $SCENARIO (ground truth in $SCENARIO/truth), store in $NEXUS_HOME.
+Log in as any of: admin, fia_analyst, fia_victims_officer, anf_officer, fmu_analyst, unodc_liaison
+(with --as USER; the web app will serve http://127.0.0.1:8000 once it exists). Try:
+  NEXUS_HOME=$NEXUS_HOME $NEXUS entity list --schema Seizure --limit 10
+  NEXUS_HOME=$NEXUS_HOME $NEXUS status --as unodc_liaison
+  NEXUS_HOME=$NEXUS_HOME $NEXUS entity list --schema Person --as fia_victims_officer --dataset fia_victims
+TXT

@@ -23,10 +23,11 @@ SCOPED_READS = {
 FOUNDATIONS = {"nexus", "nexus.exceptions", "nexus.settings", "nexus.model"}
 ALLOWED = {
     "model": set(),
+    "scenario": set(),
     "store": set(),
     "policy": {"store"},
     "ingest": {"store", "policy"},
-    "cli": {"store", "policy", "ingest"},
+    "cli": {"store", "policy", "ingest", "scenario"},
 }
 
 

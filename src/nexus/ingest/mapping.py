@@ -227,6 +227,17 @@ def _as_list(value: Any) -> list[str]:
     raise ConfigError(f"expected a text or a list of texts, not {value!r}")
 
 
+def _expand(base: Path, names: list[str]) -> list[Path]:
+    """Files named relative to the mapping; a glob (`goaml/*.xml`) stands for its sorted matches."""
+    files: list[Path] = []
+    for name in names:
+        if any(c in name for c in "*?["):
+            files.extend(sorted(p.resolve() for p in base.glob(name)))
+        else:
+            files.append((base / name).resolve())
+    return files
+
+
 def _order(entities: list[EntityMapping], where: str) -> list[EntityMapping]:
     """Entities that reference others come after them, as FtM's QueryMapping orders them."""
     ordered: list[EntityMapping] = []
@@ -341,10 +352,9 @@ def load_mapping(path: Path, settings: Settings) -> MappingPlan:
             qwhere = f"{where}, query {number}"
             if not isinstance(query, dict):
                 raise MappingError(f"{qwhere}: expected a mapping")
-            files = [
-                (path.parent / f).resolve()
-                for f in _as_list(query.get("csv_url")) + _as_list(query.get("csv_urls"))
-            ]
+            files = _expand(
+                path.parent, _as_list(query.get("csv_url")) + _as_list(query.get("csv_urls"))
+            )
             fmt = query.get("format")
             if fmt is None and "entities" not in query and files:
                 fmt = format_for_suffix(files[0].name)
