@@ -124,7 +124,9 @@ class Network:
 
     uid: str
     name: str
-    crimes: list[str]  # heroin | methamphetamine | migrant_smuggling | arms | hawala | cyber_fraud | …
+    crimes: list[
+        str
+    ]  # heroin | methamphetamine | migrant_smuggling | arms | hawala | cyber_fraud | …
     route: list[Place] = field(default_factory=list)
     members: list[str] = field(default_factory=list)  # Person.uid
     leaders: list[str] = field(default_factory=list)

@@ -408,7 +408,7 @@ def _network_events(b: _Builder, network: Network, factor: int) -> None:
     vehicles = [v for v in world.vehicles.values() if v.owner in network.members]
     victims = [v for v in world.victims if b.victim_of.get(v.person) == network.uid]
     route_pk = [p for p in network.route if p.country == "pk"] or network.route
-    count = 18 * factor
+    count = 40 * factor
     for _ in range(count):
         date = b.date_between(world.start, world.end)
         # The FIU analyses; it does not seize or arrest.
