@@ -116,3 +116,24 @@ def test_a_corrupted_copy_is_quarantined_with_reasons(
     assert report.rows_quarantined == 2
     reasons = {q.field: q.reason for q in access.reader("admin").quarantine()}
     assert "31/02/2024" in reasons["Date of Seizure"] and "0300-12" in reasons["Cell No"]
+
+
+def _inside(lon: float, lat: float, ring: list[list[float]]) -> bool:
+    inside = False
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+        if (y1 > lat) != (y2 > lat) and lon < (x2 - x1) * (lat - y1) / (y2 - y1) + x1:
+            inside = not inside
+    return inside
+
+
+def test_map_layers_place_the_scenario_inside_real_country_outlines(tiny: GenerationReport) -> None:
+    outlines = json.loads((tiny.outdir / "maps" / "countries.geojson").read_text())
+    places = json.loads((tiny.outdir / "maps" / "places.geojson").read_text())
+    pakistan = next(f for f in outlines["features"] if f["id"] == "pk")
+    polygons = pakistan["geometry"]["coordinates"]
+    if pakistan["geometry"]["type"] == "Polygon":
+        polygons = [polygons]
+    by_name = {f["id"]: f for f in places["features"]}
+    lon, lat = by_name["Quetta"]["geometry"]["coordinates"]
+    assert any(_inside(lon, lat, polygon[0]) for polygon in polygons)
+    assert {"af", "ir", "pk"} <= {f["id"] for f in outlines["features"]}

@@ -19,10 +19,11 @@ import nexus.scenario.goaml as goaml
 import nexus.scenario.reports as reports
 import nexus.scenario.sanctions as sanctions
 from nexus.scenario.agencies import AGENCY_WRITERS, MAPPINGS, AgencyWriter
-from nexus.scenario.model import Transaction, World
+from nexus.scenario.model import Place, Transaction, World
 from nexus.scenario.names import load_names
 from nexus.scenario.world import SCALES, build_world
 
+OUTLINES = Path(__file__).parent / "data" / "outlines.geojson"
 REPORT_COUNTS = {"tiny": 30, "small": 400, "medium": 3000, "large": 12000}
 UN_PADDING = {"tiny": 20, "small": 200, "medium": 600, "large": 1000}
 
@@ -38,6 +39,7 @@ class GenerationReport:
     scale: str
     data_files: list[Path] = field(default_factory=list)
     truth_files: list[Path] = field(default_factory=list)
+    map_files: list[Path] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -109,6 +111,9 @@ def generate(seed: int, scale: str, outdir: Path, step: Step | None = None) -> G
         data / "ncb" / "situation_reports.reports.jsonl",
         _copy_mapping("situation_reports.yml", data / "ncb"),
     ]
+
+    announce("writing map layers")
+    report.map_files = write_maps(world, outdir / "maps")
 
     announce("writing the ground truth")
     report.truth_files = write_truth(world, writer.truth, mentions, truth)
@@ -329,11 +334,36 @@ def write_truth(
     ]
 
 
+def write_maps(world: World, folder: Path) -> list[Path]:
+    """GeoJSON layers for maps: the region's country outlines and every place the world uses."""
+    folder.mkdir(parents=True, exist_ok=True)
+    outlines = folder / "countries.geojson"
+    shutil.copyfile(OUTLINES, outlines)
+    used: dict[str, Place] = {}
+    for network in world.networks.values():
+        used.update((p.name, p) for p in network.route)
+    for event in world.events.values():
+        if event.place is not None:
+            used[event.place.name] = event.place
+    features = [
+        {
+            "type": "Feature",
+            "id": place.name,
+            "properties": {"name": place.name, "kind": place.kind, "country": place.country,
+                           "province": place.province},
+            "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
+        }
+        for _name, place in sorted(used.items())
+    ]
+    places = _dump(folder / "places.geojson", {"type": "FeatureCollection", "features": features})
+    return [outlines, places]
+
+
 def write_manifest(report: GenerationReport) -> Path:
     """Every file with its SHA-256, so two runs can be compared and a copy checked."""
     root = report.outdir
     entries = []
-    for path in sorted({*report.data_files, *report.truth_files}):
+    for path in sorted({*report.data_files, *report.truth_files, *report.map_files}):
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         entries.append({"path": str(path.relative_to(root)), "sha256": digest})
     manifest = {
