@@ -349,8 +349,12 @@ def write_maps(world: World, folder: Path) -> list[Path]:
         {
             "type": "Feature",
             "id": place.name,
-            "properties": {"name": place.name, "kind": place.kind, "country": place.country,
-                           "province": place.province},
+            "properties": {
+                "name": place.name,
+                "kind": place.kind,
+                "country": place.country,
+                "province": place.province,
+            },
             "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
         }
         for _name, place in sorted(used.items())
