@@ -12,7 +12,7 @@ from followthemoney import EntityProxy
 from nexus.exceptions import AccessDenied, NotFound
 from nexus.ingest import entity_json, ftm_plan, ingest, load_mapping
 from nexus.policy import AccessLayer, Reader, verify_audit
-from nexus.store import Provenance, UserRecord
+from nexus.store import JudgementRecord, LinkRecord, Provenance, UserRecord
 from tests.datafiles import write_anf, write_csv, write_ftm
 
 TIMES = {"first_seen", "last_seen", "run_id"}
@@ -57,11 +57,15 @@ def snapshot(reader: Reader, probe_ids: list[str]) -> dict[str, Any]:
         "quarantine": attempt(lambda: reader.quarantine()),
         "count_quarantine": reader.count_quarantine(),
         "runs": attempt(lambda: reader.runs()),
+        "match_links": attempt(lambda: reader.match_links()),
+        "judgements": attempt(lambda: reader.judgements(history=True)),
+        "review_queue": attempt(lambda: reader.review_queue()),
     }
     for entity_id in probe_ids:
         shots[f"entity:{entity_id}"] = attempt(lambda e=entity_id: reader.entity(e))
         shots[f"statements:{entity_id}"] = attempt(lambda e=entity_id: reader.statements(e))
         shots[f"referencing:{entity_id}"] = attempt(lambda e=entity_id: reader.referencing(e))
+        shots[f"evidence:{entity_id}"] = attempt(lambda e=entity_id: sorted(reader.evidence([e])))
     return shots
 
 
@@ -78,6 +82,10 @@ COVERED = {
     "entity",
     "statements",
     "referencing",
+    "match_links",
+    "judgements",
+    "review_queue",
+    "evidence",
 }
 
 
@@ -132,6 +140,20 @@ def load_secret_material(access: AccessLayer, tmp_path: Path) -> None:
         encoding="utf-8",
     )
     ingest(access, admin, load_mapping(tmp_path / "ctd_list.yml", access.settings))
+    # 4. Resolution resting on SECRET evidence: a match and a judgement between entities the
+    #    low viewer sees must neither merge them nor show up in the viewer's queue.
+    people = [str(e.id) for e in reader.entities(schema="Person", limit=3)]
+    secret = frozenset(
+        mid for mid, m in access.store.markings().items() if m.classification == "SECRET"
+    )
+    everything = access.scope(access.viewer("anf_secret")).marking_ids | secret
+    access.store.add_links(
+        [
+            LinkRecord(people[0], people[1], 0.99, "match", everything),
+            LinkRecord(people[1], people[2], 0.7, "review", everything),
+        ]
+    )
+    access.store.add_judgement(JudgementRecord(people[0], people[2], "same", "admin", everything))
 
 
 @pytest.mark.parametrize("viewer", ["fia_clerk", "unodc", "anf_analyst"])
@@ -147,7 +169,8 @@ def test_secret_statements_never_influence_what_a_lower_viewer_gets(
     before = snapshot(reader, probe)
 
     load_secret_material(access, tmp_path)
-    all_ids = access.store.entity_ids(access.scope(access.viewer("anf_secret")))
+    cleared = access.scope(access.viewer("anf_secret"))
+    all_ids = sorted({s.entity_id for s in access.store.iter_statements(cleared)})
     assert set(probe) < set(all_ids), "the secret material must add entities somebody sees"
     after = snapshot(reader, sorted(set(all_ids) | set(probe)))
     for key in before:
@@ -180,6 +203,8 @@ def test_the_secret_material_is_visible_to_those_cleared_for_it(
         if e.first("name", quiet=True) and str(e.first("name")).startswith("Source")
     ]
     assert informants, "ANF's own SECRET informants are visible to ANF"
+    merged = [e for e in anf_secret.entities(schema="Person", limit=None) if str(e.id)[:3] == "NX-"]
+    assert len(merged) == 1 and len(merged[0].referents) == 3, "the SECRET-based merge applies"
     assert not any(
         str(e.first("name")).startswith("Source")
         for e in fia_secret.entities(schema="Person", limit=None)

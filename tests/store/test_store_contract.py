@@ -8,6 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from nexus.store import (
     ID_PROP,
+    JudgementRecord,
+    LinkRecord,
     Marking,
     NewStatement,
     Rejection,
@@ -146,18 +148,55 @@ def test_canonical_ids_group_statements_without_rewriting_them(store: SQLStore) 
     with store.writer("tester", "load") as writer:
         writer.add(person("anf-1", "Muhammad Yousaf", RESTRICTED))
         writer.add(person("fia-9", "Mohd Yusuf", RESTRICTED, dataset="fia"))
-    with store.engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO canonical (entity_id, canonical_id) VALUES "
-                "('anf-1', 'nx-1'), ('fia-9', 'nx-1')"
-            )
-        )
     scope = all_scope(store)
-    assert store.entity_ids(scope) == ["nx-1"]
-    rows = list(store.iter_statements(scope, canonical_ids=["nx-1"]))
+    before = sorted(s.id for s in store.iter_statements(scope))
+    evidence = frozenset(store.markings())
+    store.add_links([LinkRecord("anf-1", "fia-9", 0.97, "match", evidence)])
+    store.ensure_canonical(scope)
+    [canonical] = store.entity_ids(scope)
+    assert canonical.startswith("NX-")
+    rows = list(store.iter_statements(scope, canonical_ids=[canonical]))
     assert {r.entity_id for r in rows} == {"anf-1", "fia-9"}
-    assert {r.canonical_id for r in rows} == {"nx-1"}
+    assert {r.canonical_id for r in rows} == {canonical}
+    assert sorted(s.id for s in store.iter_statements(scope)) == before
+
+
+def test_a_link_counts_only_for_scopes_that_may_see_its_evidence(store: SQLStore) -> None:
+    with store.writer("tester", "load") as writer:
+        writer.add(person("anf-1", "Muhammad Yousaf", RESTRICTED))
+        writer.add(person("fia-9", "Mohd Yusuf", RESTRICTED, dataset="fia"))
+        writer.add(person("ctd-3", "M. Yousuf", SECRET, dataset="ctd"))
+    everything = all_scope(store)
+    low = scope_of(store, RESTRICTED)
+    store.add_links([LinkRecord("anf-1", "fia-9", 0.95, "match", everything.marking_ids)])
+    store.ensure_canonical(low)
+    store.ensure_canonical(everything)
+    assert len(store.entity_ids(low)) == 2, "the link rests on SECRET evidence"
+    assert len(store.entity_ids(everything)) == 2
+
+
+def test_judgements_override_links_and_the_latest_one_wins(store: SQLStore) -> None:
+    with store.writer("tester", "load") as writer:
+        for i in range(3):
+            writer.add(person(f"p{i}", "Gul Khan", RESTRICTED))
+    scope = all_scope(store)
+    evidence = scope.marking_ids
+    store.add_links(
+        [
+            LinkRecord("p0", "p1", 0.99, "match", evidence),
+            LinkRecord("p1", "p2", 0.98, "match", evidence),
+        ]
+    )
+    store.ensure_canonical(scope)
+    [merged] = store.entity_ids(scope)
+    store.add_judgement(JudgementRecord("p1", "p2", "not_same", "ali", evidence))
+    store.ensure_canonical(scope)
+    ids = store.entity_ids(scope)
+    assert len(ids) == 2 and merged in ids, "the larger part keeps its canonical id"
+    store.add_judgement(JudgementRecord("p2", "p1", "same", "ali", evidence))
+    store.ensure_canonical(scope)
+    assert store.entity_ids(scope) == [merged]
+    assert [j.verdict for j in store.judgements(scope, latest=False)] == ["not_same", "same"]
 
 
 def test_users_are_created_and_updated(store: SQLStore) -> None:

@@ -5,7 +5,7 @@ Other stages get a `Reader` from `AccessLayer.reader(viewer)` and never touch th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby
 from typing import Any
 
@@ -18,6 +18,8 @@ from nexus.model import model
 from nexus.policy.rules import Viewer, denial_reasons, may_see
 from nexus.settings import Settings
 from nexus.store import (
+    JudgementRecord,
+    LinkRecord,
     Marking,
     QuarantineRecord,
     RunRecord,
@@ -78,7 +80,10 @@ class AccessLayer:
             for marking_id, marking in self.store.markings().items()
             if may_see(viewer, marking, self.settings)
         )
-        return Scope(marking_ids=visible, viewer=viewer.name)
+        scope = Scope(marking_ids=visible, viewer=viewer.name)
+        # Canonical ids differ by scope: only links whose evidence the viewer may see count.
+        self.store.ensure_canonical(scope)
+        return scope
 
     # -- administration ------------------------------------------------------------------------
     def add_user(self, actor: Viewer | None, user: UserRecord) -> None:
@@ -171,10 +176,12 @@ class Reader:
         datasets = None if dataset is None else [dataset]
         return group_entities(self.store.iter_statements(scope, datasets=datasets))
 
-    def iter_statements(self, *, dataset: str | None = None) -> Iterator[StoredStatement]:
-        scope = self._scope("statement.export", {"dataset": dataset})
+    def iter_statements(
+        self, *, dataset: str | None = None, schema: str | None = None
+    ) -> Iterator[StoredStatement]:
+        scope = self._scope("statement.export", {"dataset": dataset, "schema": schema})
         datasets = None if dataset is None else [dataset]
-        return self.store.iter_statements(scope, datasets=datasets)
+        return self.store.iter_statements(scope, datasets=datasets, schemata=schema_names(schema))
 
     def referencing(self, entity_id: str) -> list[StatementEntity]:
         """Visible entities that point at this one (ownerships, payments, seizure parties …)."""
@@ -183,6 +190,38 @@ class Reader:
         if not ids:
             return []
         return list(group_entities(self.store.iter_statements(scope, canonical_ids=ids)))
+
+    # -- resolution ----------------------------------------------------------------------------
+    def match_links(self, *, verdicts: Sequence[str] | None = None) -> list[LinkRecord]:
+        """Scored pairs whose evidence the viewer may see (their explanations quote values)."""
+        scope = self._scope("resolution.links", {"verdicts": verdicts})
+        links = self.store.links(scope, verdicts=verdicts)
+        visible = self.store.visible_entity_ids(
+            scope, {i for link in links for i in (link.left_id, link.right_id)}
+        )
+        return [k for k in links if k.left_id in visible and k.right_id in visible]
+
+    def judgements(self, *, history: bool = False) -> list[JudgementRecord]:
+        scope = self._scope("resolution.judgements", {"history": history})
+        return self.store.judgements(scope, latest=not history)
+
+    def review_queue(self, *, limit: int = 20) -> list[LinkRecord]:
+        """Uncertain pairs no analyst has decided yet, most likely first."""
+        decided = {(j.left_id, j.right_id) for j in self.judgements()}
+        pending = [
+            link
+            for link in self.match_links(verdicts=["review"])
+            if (link.left_id, link.right_id) not in decided
+        ]
+        pending.sort(key=lambda k: (-k.probability, k.left_id, k.right_id))
+        return pending[:limit]
+
+    def evidence(self, entity_ids: Sequence[str]) -> frozenset[int]:
+        """The markings of the viewer-visible statements about these entities."""
+        scope = self._scope("resolution.evidence", {"ids": list(entity_ids)})
+        return frozenset(
+            s.marking_id for s in self.store.iter_statements(scope, canonical_ids=list(entity_ids))
+        )
 
     # -- counts --------------------------------------------------------------------------------
     def count_entities(self, *, schema: str | None = None, dataset: str | None = None) -> int:

@@ -7,6 +7,8 @@ from nexus.store.base import StatementStore, StoreWriter
 from nexus.store.records import (
     ID_PROP,
     AuditEntry,
+    JudgementRecord,
+    LinkRecord,
     Marking,
     NewStatement,
     Provenance,
@@ -23,6 +25,8 @@ from nexus.store.sql import SQLStore, audit_hash, open_store
 __all__ = [
     "ID_PROP",
     "AuditEntry",
+    "JudgementRecord",
+    "LinkRecord",
     "Marking",
     "NewStatement",
     "Provenance",

@@ -13,6 +13,8 @@ from typing import Any
 
 from nexus.store.records import (
     AuditEntry,
+    JudgementRecord,
+    LinkRecord,
     Marking,
     NewStatement,
     QuarantineRecord,
@@ -75,6 +77,7 @@ class StatementStore(ABC):
         *,
         canonical_ids: Collection[str] | None = None,
         datasets: Collection[str] | None = None,
+        schemata: Collection[str] | None = None,
     ) -> Iterator[StoredStatement]:
         """Visible statements, ordered by canonical id, optionally of some entities only."""
 
@@ -117,6 +120,34 @@ class StatementStore(ABC):
 
     @abstractmethod
     def count_quarantine(self, scope: Scope, *, run_id: int | None = None) -> int: ...
+
+    # -- resolution: links and judgements carry their evidence markings -----------------------
+    @abstractmethod
+    def add_links(self, links: Iterable[LinkRecord]) -> int:
+        """Upsert automatic match links (one per pair and evidence)."""
+
+    @abstractmethod
+    def links(
+        self,
+        scope: Scope,
+        *,
+        verdicts: Collection[str] | None = None,
+        entity_ids: Collection[str] | None = None,
+    ) -> list[LinkRecord]:
+        """Links whose evidence the scope may see."""
+
+    @abstractmethod
+    def add_judgement(self, judgement: JudgementRecord) -> JudgementRecord: ...
+
+    @abstractmethod
+    def judgements(self, scope: Scope, *, latest: bool = True) -> list[JudgementRecord]: ...
+
+    @abstractmethod
+    def visible_entity_ids(self, scope: Scope, entity_ids: Collection[str]) -> set[str]: ...
+
+    @abstractmethod
+    def ensure_canonical(self, scope: Scope) -> None:
+        """Materialise the scope's canonical ids from the links and judgements it may see."""
 
     # -- runs, users, audit --------------------------------------------------------------------
     @abstractmethod

@@ -5,6 +5,8 @@ They carry no behaviour beyond conversion, so every backend and every stage can 
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -100,6 +102,7 @@ class StoredStatement:
     first_seen: str
     last_seen: str
     run_id: int | None
+    marking_id: int = 0
 
     def to_ftm(self) -> Statement:
         return Statement(
@@ -210,3 +213,49 @@ class Scope:
 
     marking_ids: frozenset[int]
     viewer: str
+
+    @property
+    def key(self) -> str:
+        """Viewers who may see the same markings share one materialised set of canonical ids."""
+        text = " ".join(str(i) for i in sorted(self.marking_ids))
+        return hashlib.sha1(text.encode("ascii")).hexdigest()
+
+    def allows(self, evidence: frozenset[int]) -> bool:
+        return evidence <= self.marking_ids
+
+
+def evidence_text(marking_ids: Iterable[int]) -> str:
+    return " ".join(str(i) for i in sorted(set(marking_ids)))
+
+
+def parse_evidence(text: str) -> frozenset[int]:
+    return frozenset(int(part) for part in text.split()) if text else frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRecord:
+    """A scored pair from automatic resolution, with the markings of what it was scored on."""
+
+    left_id: str
+    right_id: str
+    probability: float
+    verdict: str  # match | review | no_match
+    evidence: frozenset[int]
+    explanation: tuple[dict[str, Any], ...] = ()
+    run: str = ""
+    created_at: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class JudgementRecord:
+    """An analyst's decision on a pair; the latest for a pair wins and automatic runs never
+    overwrite it."""
+
+    left_id: str
+    right_id: str
+    verdict: str  # same | not_same | unsure
+    user: str
+    evidence: frozenset[int]
+    at: str = ""
+    note: str | None = None
+    id: int = 0

@@ -18,10 +18,13 @@ from sqlalchemy import (
     ColumnElement,
     Engine,
     Select,
+    and_,
     create_engine,
+    delete,
     func,
     insert,
     literal,
+    or_,
     select,
     update,
 )
@@ -31,9 +34,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from nexus.exceptions import StoreError
 from nexus.store import tables as t
 from nexus.store.base import StatementStore, StoreWriter
+from nexus.store.clusters import canonical_ids, cluster
 from nexus.store.dialect import StatementRow, dialect_for
 from nexus.store.records import (
     AuditEntry,
+    JudgementRecord,
+    LinkRecord,
     Marking,
     NewStatement,
     QuarantineRecord,
@@ -43,7 +49,9 @@ from nexus.store.records import (
     StoredStatement,
     UserRecord,
     caveat_text,
+    evidence_text,
     parse_caveats,
+    parse_evidence,
     utc_now,
 )
 
@@ -191,17 +199,25 @@ class SQLStore(StatementStore):
             query = query.where(t.statements.c.dataset.in_(sorted(datasets)))
         return query
 
-    def _with_canonical(self, query: Select[Any]) -> Select[Any]:
+    def _with_canonical(self, query: Select[Any], scope: Scope) -> Select[Any]:
         return query.select_from(
-            t.statements.outerjoin(t.canonical, t.canonical.c.entity_id == t.statements.c.entity_id)
+            t.statements.outerjoin(
+                t.canonical,
+                and_(
+                    t.canonical.c.entity_id == t.statements.c.entity_id,
+                    t.canonical.c.scope_key == scope.key,
+                ),
+            )
         )
 
-    def _members(self, conn: Connection, canonical_ids: list[str]) -> list[str]:
+    def _members(self, conn: Connection, scope: Scope, canonical_ids: list[str]) -> list[str]:
         members = set(canonical_ids)
         for start in range(0, len(canonical_ids), _IN_CHUNK):
             chunk = canonical_ids[start : start + _IN_CHUNK]
             rows = conn.execute(
-                select(t.canonical.c.entity_id).where(t.canonical.c.canonical_id.in_(chunk))
+                select(t.canonical.c.entity_id).where(
+                    t.canonical.c.scope_key == scope.key, t.canonical.c.canonical_id.in_(chunk)
+                )
             )
             members.update(row[0] for row in rows)
         return sorted(members)
@@ -212,18 +228,19 @@ class SQLStore(StatementStore):
         *,
         canonical_ids: Collection[str] | None = None,
         datasets: Collection[str] | None = None,
+        schemata: Collection[str] | None = None,
     ) -> Iterator[StoredStatement]:
         markings = self.markings()
         canonical = _canonical_of(t.statements.c.entity_id).label("canonical_id")
-        base = self._with_canonical(select(t.statements, canonical))
-        base = self._filtered(base, scope, datasets=datasets).order_by(
+        base = self._with_canonical(select(t.statements, canonical), scope)
+        base = self._filtered(base, scope, schemata=schemata, datasets=datasets).order_by(
             canonical, t.statements.c.entity_id, t.statements.c.prop, t.statements.c.value
         )
         with self.engine.connect() as conn:
             if canonical_ids is None:
                 queries = [base]
             else:
-                members = self._members(conn, sorted(set(canonical_ids)))
+                members = self._members(conn, scope, sorted(set(canonical_ids)))
                 queries = [
                     base.where(t.statements.c.entity_id.in_(members[i : i + _IN_CHUNK]))
                     for i in range(0, len(members), _IN_CHUNK)
@@ -246,7 +263,7 @@ class SQLStore(StatementStore):
     ) -> list[str]:
         canonical = _canonical_of(t.statements.c.entity_id).label("cid")
         query = self._filtered(
-            self._with_canonical(select(canonical).distinct()), scope, schemata, datasets
+            self._with_canonical(select(canonical).distinct(), scope), scope, schemata, datasets
         )
         query = query.order_by(canonical).offset(offset)
         if limit is not None:
@@ -263,7 +280,7 @@ class SQLStore(StatementStore):
     ) -> int:
         canonical = _canonical_of(t.statements.c.entity_id)
         query = self._filtered(
-            self._with_canonical(select(func.count(canonical.distinct()))),
+            self._with_canonical(select(func.count(canonical.distinct())), scope),
             scope,
             schemata,
             datasets,
@@ -282,10 +299,10 @@ class SQLStore(StatementStore):
         found: set[str] = set()
         canonical = _canonical_of(t.statements.c.entity_id)
         with self.engine.connect() as conn:
-            members = self._members(conn, sorted(set(canonical_ids)))
+            members = self._members(conn, scope, sorted(set(canonical_ids)))
             for start in range(0, len(members), _IN_CHUNK):
                 query = self._filtered(
-                    self._with_canonical(select(canonical).distinct()), scope
+                    self._with_canonical(select(canonical).distinct(), scope), scope
                 ).where(
                     t.statements.c.prop_type == "entity",
                     t.statements.c.value.in_(members[start : start + _IN_CHUNK]),
@@ -338,6 +355,196 @@ class SQLStore(StatementStore):
         )
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
+
+    # -- resolution ----------------------------------------------------------------------------
+    def _bump_resolution(self, conn: Connection) -> None:
+        conn.execute(update(t.resolution_state).values(version=t.resolution_state.c.version + 1))
+
+    def add_links(self, links: Iterable[LinkRecord]) -> int:
+        rows = [
+            {
+                "left_id": min(link.left_id, link.right_id),
+                "right_id": max(link.left_id, link.right_id),
+                "probability": link.probability,
+                "verdict": link.verdict,
+                "evidence": evidence_text(link.evidence),
+                "explanation": orjson.dumps(list(link.explanation)).decode(),
+                "created_at": link.created_at or utc_now(),
+                "run": link.run,
+            }
+            for link in links
+        ]
+        if not rows:
+            return 0
+        with self.engine.begin() as conn:
+            for row in rows:
+                key = and_(
+                    t.match_links.c.left_id == row["left_id"],
+                    t.match_links.c.right_id == row["right_id"],
+                    t.match_links.c.evidence == row["evidence"],
+                )
+                if conn.execute(update(t.match_links).where(key).values(**row)).rowcount == 0:
+                    conn.execute(insert(t.match_links).values(**row))
+            self._bump_resolution(conn)
+        return len(rows)
+
+    def links(
+        self,
+        scope: Scope,
+        *,
+        verdicts: Collection[str] | None = None,
+        entity_ids: Collection[str] | None = None,
+    ) -> list[LinkRecord]:
+        query = select(t.match_links).order_by(t.match_links.c.id)
+        if verdicts is not None:
+            query = query.where(t.match_links.c.verdict.in_(sorted(verdicts)))
+        if entity_ids is not None:
+            ids = sorted(entity_ids)
+            query = query.where(
+                or_(t.match_links.c.left_id.in_(ids), t.match_links.c.right_id.in_(ids))
+            )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        found = []
+        for row in rows:
+            evidence = parse_evidence(row.evidence)
+            if scope.allows(evidence):
+                found.append(
+                    LinkRecord(
+                        row.left_id,
+                        row.right_id,
+                        row.probability,
+                        row.verdict,
+                        evidence,
+                        tuple(orjson.loads(row.explanation)),
+                        row.run,
+                        row.created_at,
+                    )
+                )
+        return found
+
+    def add_judgement(self, judgement: JudgementRecord) -> JudgementRecord:
+        left, right = sorted((judgement.left_id, judgement.right_id))
+        at = judgement.at or utc_now()
+        with self.engine.begin() as conn:
+            key = conn.execute(
+                insert(t.judgements).values(
+                    left_id=left,
+                    right_id=right,
+                    verdict=judgement.verdict,
+                    user=judgement.user,
+                    at=at,
+                    evidence=evidence_text(judgement.evidence),
+                    note=judgement.note,
+                )
+            ).inserted_primary_key
+            self._bump_resolution(conn)
+        assert key is not None
+        return JudgementRecord(
+            left,
+            right,
+            judgement.verdict,
+            judgement.user,
+            judgement.evidence,
+            at,
+            judgement.note,
+            int(key[0]),
+        )
+
+    def judgements(self, scope: Scope, *, latest: bool = True) -> list[JudgementRecord]:
+        """Judgements whose evidence the scope may see; by default only the latest per pair."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.judgements).order_by(t.judgements.c.id)).all()
+        found: dict[tuple[str, str], JudgementRecord] = {}
+        history = []
+        for row in rows:
+            evidence = parse_evidence(row.evidence)
+            if not scope.allows(evidence):
+                continue
+            record = JudgementRecord(
+                row.left_id, row.right_id, row.verdict, row.user, evidence, row.at, row.note, row.id
+            )
+            found[(row.left_id, row.right_id)] = record
+            history.append(record)
+        return list(found.values()) if latest else history
+
+    def visible_entity_ids(self, scope: Scope, entity_ids: Collection[str]) -> set[str]:
+        ids = sorted(set(entity_ids))
+        visible: set[str] = set()
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), _IN_CHUNK):
+                query = self._filtered(select(t.statements.c.entity_id).distinct(), scope).where(
+                    t.statements.c.entity_id.in_(ids[start : start + _IN_CHUNK])
+                )
+                visible.update(row[0] for row in conn.execute(query))
+        return visible
+
+    def ensure_canonical(self, scope: Scope) -> None:
+        """Materialise the scope's canonical ids if links or judgements changed since."""
+        with self.engine.connect() as conn:
+            version = conn.execute(select(t.resolution_state.c.version)).scalar_one()
+            done = conn.execute(
+                select(t.canonical_scopes.c.version).where(
+                    t.canonical_scopes.c.scope_key == scope.key
+                )
+            ).scalar()
+        if done == version:
+            return
+        matches = self.links(scope, verdicts=["match"])
+        decided = {(j.left_id, j.right_id): j for j in self.judgements(scope)}
+        endpoints = {i for link in matches for i in (link.left_id, link.right_id)}
+        endpoints |= {i for pair in decided for i in pair}
+        visible = self.visible_entity_ids(scope, endpoints)
+        positives = [
+            (link.left_id, link.right_id, link.probability)
+            for link in matches
+            if decided.get((link.left_id, link.right_id)) is None
+            or decided[(link.left_id, link.right_id)].verdict == "unsure"
+        ]
+        positives += [(a, b, 2.0) for (a, b), j in decided.items() if j.verdict == "same"]
+        positives = [p for p in positives if p[0] in visible and p[1] in visible]
+        negatives = [pair for pair, j in decided.items() if j.verdict == "not_same"]
+        groups = cluster(positives, negatives)
+        members = [m for group in groups for m in group]
+        with self.engine.begin() as conn:
+            previous: dict[str, str] = {}
+            for start in range(0, len(members), _IN_CHUNK):
+                chunk = members[start : start + _IN_CHUNK]
+                query = select(t.canonical_history).where(
+                    t.canonical_history.c.entity_id.in_(chunk)
+                )
+                previous.update((row.entity_id, row.canonical_id) for row in conn.execute(query))
+            assigned = canonical_ids(groups, previous)
+            conn.execute(delete(t.canonical).where(t.canonical.c.scope_key == scope.key))
+            if assigned:
+                conn.execute(
+                    insert(t.canonical),
+                    [
+                        {"scope_key": scope.key, "entity_id": e, "canonical_id": c}
+                        for e, c in sorted(assigned.items())
+                    ],
+                )
+            changed = {e: c for e, c in assigned.items() if previous.get(e) != c}
+            for entity_id, canonical_id in sorted(changed.items()):
+                updated = conn.execute(
+                    update(t.canonical_history)
+                    .where(t.canonical_history.c.entity_id == entity_id)
+                    .values(canonical_id=canonical_id)
+                ).rowcount
+                if not updated:
+                    conn.execute(
+                        insert(t.canonical_history).values(
+                            entity_id=entity_id, canonical_id=canonical_id
+                        )
+                    )
+            conn.execute(
+                delete(t.canonical_scopes).where(t.canonical_scopes.c.scope_key == scope.key)
+            )
+            conn.execute(
+                insert(t.canonical_scopes).values(
+                    scope_key=scope.key, version=version, computed_at=utc_now()
+                )
+            )
 
     # -- runs, users, audit --------------------------------------------------------------------
     def runs(self, limit: int = 50) -> list[RunRecord]:
@@ -550,6 +757,7 @@ def _statement_from_row(row: Any, markings: dict[int, Marking]) -> StoredStateme
         first_seen=row.first_seen,
         last_seen=row.last_seen,
         run_id=row.run_id,
+        marking_id=row.marking_id,
     )
 
 

@@ -5,10 +5,12 @@ Alembic migrations create exactly these tables; queries are built from these obj
 
 from sqlalchemy import (
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -73,13 +75,71 @@ Index(
     postgresql_where=statements.c.prop_type == "entity",
 )
 
-# Resolution (a later stage) maps source entity ids to canonical ids here; statements stay as
-# they were written. An entity id without a row is its own canonical id.
+# Resolution writes match links and analysts' judgements, each with the markings of the
+# statements it rests on (its evidence). A viewer's canonical ids are the clusters formed by the
+# links and judgements whose evidence they may see, materialised per scope in `canonical`.
+# Statements are never rewritten; an entity id without a row is its own canonical id.
+match_links = Table(
+    "match_links",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("left_id", String(ID_LEN), nullable=False, index=True),
+    Column("right_id", String(ID_LEN), nullable=False, index=True),
+    Column("probability", Float, nullable=False),
+    Column("verdict", String(16), nullable=False),  # match | review | no_match
+    Column("evidence", Text, nullable=False),  # sorted marking ids, space separated
+    Column("explanation", Text, nullable=False),  # JSON list of feature explanations
+    Column("created_at", String(STAMP_LEN), nullable=False),
+    Column("run", String(64), nullable=False),
+    UniqueConstraint("left_id", "right_id", "evidence", name="uq_match_links_pair"),
+)
+
+judgements = Table(
+    "judgements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("left_id", String(ID_LEN), nullable=False),
+    Column("right_id", String(ID_LEN), nullable=False),
+    Column("verdict", String(16), nullable=False),  # same | not_same | unsure
+    Column("user", String(128), nullable=False),
+    Column("at", String(STAMP_LEN), nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("note", Text, nullable=True),
+    Index("ix_judgements_pair", "left_id", "right_id"),
+)
+
 canonical = Table(
     "canonical",
     metadata,
+    Column("scope_key", String(40), nullable=False),
+    Column("entity_id", String(ID_LEN), nullable=False),
+    Column("canonical_id", String(ID_LEN), nullable=False),
+    PrimaryKeyConstraint("scope_key", "entity_id", name="pk_canonical"),
+    Index("ix_canonical_scope_canonical", "scope_key", "canonical_id"),
+)
+
+canonical_scopes = Table(
+    "canonical_scopes",
+    metadata,
+    Column("scope_key", String(40), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("computed_at", String(STAMP_LEN), nullable=False),
+)
+
+# The last canonical id each entity had in any scope, so ids stay stable across runs.
+canonical_history = Table(
+    "canonical_history",
+    metadata,
     Column("entity_id", String(ID_LEN), primary_key=True),
-    Column("canonical_id", String(ID_LEN), nullable=False, index=True),
+    Column("canonical_id", String(ID_LEN), nullable=False),
+)
+
+# Bumped whenever links or judgements change; a scope whose materialised version differs is stale.
+resolution_state = Table(
+    "resolution_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
 )
 
 quarantine = Table(
