@@ -20,6 +20,10 @@ while IFS= read -r mapping; do
     echo "== $mapping"
     "$NEXUS" ingest "$mapping"
 done < <(find "$SCENARIO/data" -name '*.yml' | sort)
+# Analyses that exist so far: resolution, as each kind of viewer (each sees its own clusters).
+for viewer in admin fia_analyst anf_officer unodc_liaison; do
+    "$NEXUS" resolve --as "$viewer"
+done
 "$NEXUS" status
 cat <<TXT
 
@@ -29,4 +33,5 @@ Log in as any of: admin, fia_analyst, fia_victims_officer, anf_officer, fmu_anal
   NEXUS_HOME=$NEXUS_HOME $NEXUS entity list --schema Seizure --limit 10
   NEXUS_HOME=$NEXUS_HOME $NEXUS status --as unodc_liaison
   NEXUS_HOME=$NEXUS_HOME $NEXUS entity list --schema Person --as fia_victims_officer --dataset fia_victims
+  NEXUS_HOME=$NEXUS_HOME $NEXUS review --as fia_analyst        # uncertain pairs to decide
 TXT

@@ -27,7 +27,8 @@ ALLOWED = {
     "store": set(),
     "policy": {"store"},
     "ingest": {"store", "policy"},
-    "cli": {"store", "policy", "ingest", "scenario"},
+    "resolve": {"store", "policy", "ingest"},
+    "cli": {"store", "policy", "ingest", "scenario", "resolve"},
 }
 
 

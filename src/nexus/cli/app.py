@@ -370,6 +370,108 @@ def audit_verify(ctx: typer.Context) -> None:
     raise typer.Exit(code=1)
 
 
+# -- resolution --------------------------------------------------------------------------------
+def _matcher(threshold: float, backend: str) -> Any:
+    from nexus.resolve.model import PersonMatcher
+
+    return PersonMatcher(backend=backend, threshold=threshold)
+
+
+@app.command("resolve")
+def resolve_cmd(
+    ctx: typer.Context,
+    as_user: AsUser = None,
+    full: Annotated[bool, typer.Option(help="Re-score every pair, not only new records.")] = False,
+    threshold: Annotated[float, typer.Option(help="Probability from which pairs merge.")] = 0.9,
+    backend: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
+) -> None:
+    """Find the same person across agencies' records, from what the viewer may see."""
+    from nexus.resolve.features import person_frame
+    from nexus.resolve.pipeline import resolve
+
+    app_ctx = _ctx(ctx)
+    viewer = app_ctx.viewer(as_user)
+    with errors.status("resolving"):
+        report = resolve(
+            app_ctx.access, viewer, _matcher(threshold, backend), person_frame, incremental=not full
+        )
+    console.print(
+        f"{report.records} person records ({report.new_records} new"
+        f"{', incremental' if report.incremental else ''}): {report.matches} matches, "
+        f"{report.review} pairs for review (`nexus review --as {viewer.name}`)."
+    )
+
+
+def _explain(items: Any) -> str:
+    return "; ".join(
+        f"{item['feature']}: {item['level']} ({item['weight']:+.1f})" for item in items
+    )
+
+
+@app.command()
+def review(
+    ctx: typer.Context,
+    as_user: AsUser = None,
+    limit: Annotated[int, typer.Option(help="Pairs to show.")] = 20,
+) -> None:
+    """Decide uncertain pairs one by one: same, not the same, unsure, or quit."""
+    from nexus.resolve.pipeline import judge
+
+    app_ctx = _ctx(ctx)
+    viewer = app_ctx.viewer(as_user)
+    reader = app_ctx.access.reader(viewer)
+    queue = reader.review_queue(limit=limit)
+    if not queue:
+        console.print("Nothing to review.")
+        return
+    verdicts = {"s": "same", "n": "not_same", "u": "unsure"}
+    for number, link in enumerate(queue, start=1):
+        left, right = reader.entity(link.left_id), reader.entity(link.right_id)
+        console.print(f"\n[bold]{number}/{len(queue)}[/bold]  p={link.probability:.2f}")
+        for entity in (left, right):
+            console.print(
+                f"  {entity.caption}  [dim]{entity.id} · {', '.join(entity.datasets)}[/dim]"
+            )
+        console.print(f"  [dim]{_explain(link.explanation)}[/dim]")
+        answer = typer.prompt("same / not / unsure / quit [s/n/u/q]", default="u").strip().lower()
+        if answer.startswith("q"):
+            break
+        verdict = verdicts.get(answer[:1], "unsure")
+        judge(app_ctx.access, viewer, link.left_id, link.right_id, verdict)
+
+
+@app.command()
+def merge(
+    ctx: typer.Context,
+    left: Annotated[str, typer.Argument(metavar="ID")],
+    right: Annotated[str, typer.Argument(metavar="OTHER_ID")],
+    as_user: AsUser = None,
+    note: Annotated[str | None, typer.Option(help="Why (kept with the judgement).")] = None,
+) -> None:
+    """Record that two records are the same person or company (undo with `nexus split`)."""
+    from nexus.resolve.pipeline import judge
+
+    app_ctx = _ctx(ctx)
+    record = judge(app_ctx.access, app_ctx.viewer(as_user), left, right, "same", note)
+    console.print(f"Merged {record.left_id} and {record.right_id} (judgement {record.id}).")
+
+
+@app.command()
+def split(
+    ctx: typer.Context,
+    left: Annotated[str, typer.Argument(metavar="ID")],
+    right: Annotated[str, typer.Argument(metavar="OTHER_ID")],
+    as_user: AsUser = None,
+    note: Annotated[str | None, typer.Option(help="Why (kept with the judgement).")] = None,
+) -> None:
+    """Record that two records are NOT the same; undoes a merge and blocks automatic ones."""
+    from nexus.resolve.pipeline import judge
+
+    app_ctx = _ctx(ctx)
+    record = judge(app_ctx.access, app_ctx.viewer(as_user), left, right, "not_same", note)
+    console.print(f"Split {record.left_id} from {record.right_id} (judgement {record.id}).")
+
+
 # -- scenario ----------------------------------------------------------------------------------
 @scenario_app.command("generate")
 def scenario_generate(

@@ -146,6 +146,14 @@ class StatementStore(ABC):
     def visible_entity_ids(self, scope: Scope, entity_ids: Collection[str]) -> set[str]: ...
 
     @abstractmethod
+    def add_resolution_run(
+        self, user: str, started_at: str, counts: dict[str, int], scored: Collection[str]
+    ) -> None: ...
+
+    @abstractmethod
+    def resolved_ids(self, user: str) -> set[str]: ...
+
+    @abstractmethod
     def ensure_canonical(self, scope: Scope) -> None:
         """Materialise the scope's canonical ids from the links and judgements it may see."""
 

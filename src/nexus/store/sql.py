@@ -479,6 +479,30 @@ class SQLStore(StatementStore):
                 visible.update(row[0] for row in conn.execute(query))
         return visible
 
+    def add_resolution_run(
+        self, user: str, started_at: str, counts: dict[str, int], scored: Collection[str]
+    ) -> None:
+        """Record a run and the source entities it scored, in one transaction."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(t.resolution_runs).values(user=user, started_at=started_at, **counts)
+            )
+            seen = self._resolved_ids(conn, user)
+            fresh = sorted(set(scored) - seen)
+            if fresh:
+                conn.execute(
+                    insert(t.resolution_seen), [{"user": user, "entity_id": e} for e in fresh]
+                )
+
+    def _resolved_ids(self, conn: Connection, user: str) -> set[str]:
+        query = select(t.resolution_seen.c.entity_id).where(t.resolution_seen.c.user == user)
+        return {row[0] for row in conn.execute(query)}
+
+    def resolved_ids(self, user: str) -> set[str]:
+        """Source entities this viewer's earlier runs have scored."""
+        with self.engine.connect() as conn:
+            return self._resolved_ids(conn, user)
+
     def ensure_canonical(self, scope: Scope) -> None:
         """Materialise the scope's canonical ids if links or judgements changed since."""
         with self.engine.connect() as conn:

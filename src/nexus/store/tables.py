@@ -134,6 +134,27 @@ canonical_history = Table(
     Column("canonical_id", String(ID_LEN), nullable=False),
 )
 
+resolution_runs = Table(
+    "resolution_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user", String(128), nullable=False),
+    Column("started_at", String(STAMP_LEN), nullable=False),
+    Column("records", Integer, nullable=False),
+    Column("new_records", Integer, nullable=False),
+    Column("matches", Integer, nullable=False),
+    Column("review", Integer, nullable=False),
+)
+
+# Which source entities each viewer's resolution runs have already scored (incremental runs).
+resolution_seen = Table(
+    "resolution_seen",
+    metadata,
+    Column("user", String(128), nullable=False),
+    Column("entity_id", String(ID_LEN), nullable=False),
+    PrimaryKeyConstraint("user", "entity_id", name="pk_resolution_seen"),
+)
+
 # Bumped whenever links or judgements change; a scope whose materialised version differs is stale.
 resolution_state = Table(
     "resolution_state",

@@ -63,6 +63,22 @@ def upgrade() -> None:
         sa.Column("canonical_id", sa.String(255), nullable=False),
     )
     op.create_table(
+        "resolution_runs",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("user", sa.String(128), nullable=False),
+        sa.Column("started_at", sa.String(32), nullable=False),
+        sa.Column("records", sa.Integer, nullable=False),
+        sa.Column("new_records", sa.Integer, nullable=False),
+        sa.Column("matches", sa.Integer, nullable=False),
+        sa.Column("review", sa.Integer, nullable=False),
+    )
+    op.create_table(
+        "resolution_seen",
+        sa.Column("user", sa.String(128), nullable=False),
+        sa.Column("entity_id", sa.String(255), nullable=False),
+        sa.PrimaryKeyConstraint("user", "entity_id", name="pk_resolution_seen"),
+    )
+    op.create_table(
         "resolution_state",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("version", sa.Integer, nullable=False),

@@ -1,0 +1,1178 @@
+"""Splink models that score pairs of person or organisation records on their normalised features
+(DuckDB by default, Spark on request) and explain every score feature by feature.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import splink.comparison_level_library as cll
+from splink import Linker, SettingsCreator, block_on
+from splink.clustering import cluster_pairwise_predictions_at_threshold
+from splink.comparison_library import CustomComparison
+
+from nexus.exceptions import ConfigError, NexusError
+from nexus.resolve.features import (
+    INTEGER_COLUMNS,
+    LIST_COLUMNS,
+    organisation_frame,
+    person_frame,
+)
+
+__all__ = [
+    "BACKENDS",
+    "Assignment",
+    "BlockingConfig",
+    "FeatureExplanation",
+    "MatchPair",
+    "OrgMatcher",
+    "PersonMatcher",
+]
+
+Backend = Literal["duckdb", "spark"]
+BACKENDS: tuple[Backend, ...] = ("duckdb", "spark")
+_LEFT, _RIGHT = "a_left", "b_right"  # source_dataset labels in link mode (Splink sorts them)
+_LOG = logging.getLogger("splink")
+MIN_EM_PAIRS = 200  # an EM blocking rule with fewer candidate pairs is skipped
+M_FLOOR = 0.005  # smallest m probability a trained level keeps
+
+
+@dataclass(frozen=True)
+class FeatureExplanation:
+    """How one feature moved the score: `weight` is the match weight in bits (log2 of the Bayes
+    factor, term-frequency adjustment included); `left`/`right` are the compared values.
+    """
+
+    feature: str
+    level: str
+    weight: float
+    left: str | None
+    right: str | None
+
+    def __str__(self) -> str:
+        return f"{self.feature}: {self.level} ({self.weight:+.1f})"
+
+
+@dataclass(frozen=True)
+class MatchPair:
+    """Two records and the probability that they are one entity, with its explanation (features
+    that did not apply, such as a missing date of birth, are left out).
+    """
+
+    left: str
+    right: str
+    probability: float
+    explanation: list[FeatureExplanation] = field(default_factory=list)
+
+    def feature(self, name: str) -> FeatureExplanation | None:
+        return next((e for e in self.explanation if e.feature == name), None)
+
+    def describe(self) -> str:
+        return "; ".join(str(e) for e in self.explanation)
+
+
+@dataclass(frozen=True)
+class BlockingConfig:
+    """How candidate pairs are generated without any block exploding.
+
+    Every blocking key is counted over the data first. A key value held by more records than
+    its cap is refined (a second attribute is appended: a CNIC shared by a family becomes CNIC +
+    the given name's skeleton; "muhammad" + 1980 becomes "muhammad" + 1980 + family name); if
+    the refined value is still held by too many records it is dropped from that rule, so one
+    block yields at most cap*(cap-1)/2 pairs. Other rules still reach those records.
+    Identifiers (CNIC, phone) get a higher cap than names: one suspect may appear in hundreds
+    of records under one CNIC, while a name shared by hundreds of records says little.
+    """
+
+    cap: int = 100
+    identifier_cap: int = 1000
+
+
+# -- SQL that differs between the backends (everything else is Splink's own levels) ------------
+# DuckDB has list_* functions; Spark has array_* ones and array_union for the set union.
+_DIALECT: dict[Backend, dict[str, str]] = {
+    "duckdb": {
+        "overlap": "len(list_intersect({l}, {r})) >= {n}",
+        "subset": "len(list_intersect({l}, {r})) = least(len({l}), len({r}))",
+        "jaccard": "len(list_intersect({l}, {r})) >= {t} * len(list_distinct(list_concat({l}, {r})))",  # noqa: E501
+    },
+    "spark": {
+        "overlap": "size(array_intersect({l}, {r})) >= {n}",
+        "subset": "size(array_intersect({l}, {r})) = least(size({l}), size({r}))",
+        "jaccard": "size(array_intersect({l}, {r})) >= {t} * size(array_union({l}, {r}))",
+    },
+}
+
+
+def _sql(backend: Backend, kind: str, column: str, **params: float) -> str:
+    return _DIALECT[backend][kind].format(l=f"{column}_l", r=f"{column}_r", **params)
+
+
+def _level(
+    creator: Any,
+    label: str,
+    m: float | None = None,
+    u: float | None = None,
+    tf: str | None = None,
+    own_tf: bool = False,
+) -> Any:
+    options: dict[str, Any] = {"label_for_charts": label}
+    if m is not None:
+        options["m_probability"] = m
+    if u is not None:
+        options["u_probability"] = u
+    if tf is not None:
+        options.update(tf_adjustment_column=tf, tf_adjustment_weight=1.0, tf_minimum_u_value=1e-4)
+        if own_tf:
+            options["disable_tf_exact_match_detection"] = True
+    return creator.configure(**options)
+
+
+def _null(column: str) -> Any:
+    return _level(cll.NullLevel(column), "missing")
+
+
+def _else(m: float, u: float) -> Any:
+    return _level(cll.ElseLevel(), "different", m, u)
+
+
+@dataclass(frozen=True)
+class _Feature:
+    """One comparison: its readable name, Splink output column and the columns shown."""
+
+    name: str
+    output: str
+    show: str
+    build: Callable[[Backend], list[Any]]
+
+
+def _name_levels(prefix: str, tokens: str, backend: Backend, family: bool) -> list[Any]:
+    key, skel = f"{prefix}_key", f"{prefix}_skeleton"
+    levels = [
+        _null(key),
+        _level(cll.ExactMatchLevel(key), "exact match", 0.55, 0.002, tf=key),
+        _level(cll.ExactMatchLevel(skel), "skeleton match", 0.15, 0.002),
+        _level(
+            cll.CustomLevel(_sql(backend, "subset", tokens)),
+            "one name within the other",
+            0.08,
+            0.003,
+        ),
+        _level(cll.JaroWinklerLevel(key, 0.92), "similar spelling", 0.08, 0.003),
+    ]
+    if family:
+        levels += [
+            _level(
+                cll.And(
+                    cll.ExactMatchLevel("initials"),
+                    cll.Or(cll.ExactMatchLevel("family"), cll.ExactMatchLevel("given")),
+                ),
+                "initials compatible",
+                0.05,
+                0.003,
+            ),
+            _level(
+                cll.ExactMatchLevel("family"), "same family name only", 0.03, 0.03, "family", True
+            ),
+            _level(cll.ExactMatchLevel("given"), "same given name only", 0.03, 0.03, "given", True),
+        ]
+    else:
+        levels.append(
+            _level(
+                cll.CustomLevel(_sql(backend, "overlap", tokens, n=1)),
+                "a name in common",
+                0.06,
+                0.05,
+            )
+        )
+    return [*levels, _else(0.03, 0.9)]
+
+
+PERSON_FEATURES: tuple[_Feature, ...] = (
+    _Feature("Name", "name", "name_key", lambda b: _name_levels("name", "tokens", b, True)),
+    _Feature(
+        "Father's name",
+        "father",
+        "father_key",
+        lambda b: _name_levels("father", "father_tokens", b, False),
+    ),
+    _Feature(
+        "CNIC",
+        "id_number",
+        "id_number",
+        lambda b: [
+            _null("id_number"),
+            _level(cll.ExactMatchLevel("id_number"), "exact match", 0.85, 1e-5),
+            _level(cll.DamerauLevenshteinLevel("id_number", 1), "one digit off", 0.08, 1e-4),
+            _else(0.07, 0.9999),
+        ],
+    ),
+    _Feature(
+        "Phone",
+        "phones",
+        "phones",
+        lambda b: [
+            _null("phones"),
+            _level(cll.CustomLevel(_sql(b, "overlap", "phones", n=1)), "shared number", 0.7, 1e-5),
+            _else(0.3, 0.99999),
+        ],
+    ),
+    _Feature(
+        "Date of birth",
+        "dob",
+        "dob",
+        lambda b: [
+            _null("dob"),
+            _level(cll.ExactMatchLevel("dob"), "exact match", 0.8, 1e-4),
+            _level(
+                cll.CustomLevel("dob_l = dob_swapped_r OR dob_swapped_l = dob_r"),
+                "day and month swapped",
+                0.04,
+                1e-5,
+            ),
+            _level(cll.DamerauLevenshteinLevel("dob", 1), "one digit off", 0.08, 0.002),
+            _level(cll.ExactMatchLevel("dob_year"), "same year", 0.04, 0.02),
+            _else(0.04, 0.98),
+        ],
+    ),
+    _Feature(
+        "Gender",
+        "gender",
+        "gender",
+        lambda b: [
+            _null("gender"),
+            _level(cll.ExactMatchLevel("gender"), "same", 0.98, 0.55),
+            _else(0.02, 0.45),
+        ],
+    ),
+    _Feature(
+        "Nationality",
+        "nationality",
+        "nationality",
+        lambda b: [
+            _null("nationality"),
+            _level(cll.ExactMatchLevel("nationality"), "same", 0.97, 0.7),
+            _else(0.03, 0.3),
+        ],
+    ),
+    _Feature(
+        "Address",
+        "address",
+        "address_tokens",
+        lambda b: [
+            _null("address_tokens"),
+            _level(
+                cll.CustomLevel(_sql(b, "jaccard", "address_tokens", t=0.6)),
+                "most words shared",
+                0.6,
+                0.002,
+            ),
+            _level(
+                cll.CustomLevel(_sql(b, "jaccard", "address_tokens", t=0.3)),
+                "some words shared",
+                0.2,
+                0.03,
+            ),
+            _else(0.2, 0.97),
+        ],
+    ),
+)
+
+ORGANISATION_FEATURES: tuple[_Feature, ...] = (
+    _Feature(
+        "Name",
+        "name",
+        "name_key",
+        lambda b: [
+            _null("name_key"),
+            _level(cll.ExactMatchLevel("name_key"), "exact match", 0.6, 0.001, tf="name_key"),
+            _level(cll.ExactMatchLevel("name_skeleton"), "skeleton match", 0.15, 0.001),
+            _level(
+                cll.CustomLevel(_sql(b, "subset", "tokens")),
+                "one name within the other",
+                0.1,
+                0.002,
+            ),
+            _level(cll.JaroWinklerLevel("name_key", 0.92), "similar spelling", 0.08, 0.003),
+            _level(
+                cll.CustomLevel(_sql(b, "jaccard", "tokens", t=0.5)),
+                "most words shared",
+                0.04,
+                0.01,
+            ),
+            _else(0.03, 0.98),
+        ],
+    ),
+    _Feature(
+        "Legal form",
+        "legal_form",
+        "legal_form",
+        lambda b: [
+            _null("legal_form"),
+            _level(cll.ExactMatchLevel("legal_form"), "same", 0.9, 0.4),
+            _else(0.1, 0.6),
+        ],
+    ),
+    _Feature(
+        "Registration number",
+        "registration",
+        "registration",
+        lambda b: [
+            _null("registration"),
+            _level(cll.ExactMatchLevel("registration"), "exact match", 0.85, 1e-5),
+            _level(cll.DamerauLevenshteinLevel("registration", 1), "one digit off", 0.08, 1e-4),
+            _else(0.07, 0.9999),
+        ],
+    ),
+    _Feature(
+        "Phone",
+        "phones",
+        "phones",
+        lambda b: [
+            _null("phones"),
+            _level(cll.CustomLevel(_sql(b, "overlap", "phones", n=1)), "shared number", 0.7, 1e-5),
+            _else(0.3, 0.99999),
+        ],
+    ),
+    _Feature(
+        "Country",
+        "country",
+        "country",
+        lambda b: [
+            _null("country"),
+            _level(cll.ExactMatchLevel("country"), "same", 0.97, 0.7),
+            _else(0.03, 0.3),
+        ],
+    ),
+    _Feature(
+        "Address",
+        "address",
+        "address_tokens",
+        lambda b: [
+            _null("address_tokens"),
+            _level(
+                cll.CustomLevel(_sql(b, "jaccard", "address_tokens", t=0.6)),
+                "most words shared",
+                0.6,
+                0.002,
+            ),
+            _level(
+                cll.CustomLevel(_sql(b, "jaccard", "address_tokens", t=0.3)),
+                "some words shared",
+                0.2,
+                0.03,
+            ),
+            _else(0.2, 0.97),
+        ],
+    ),
+)
+
+
+# -- blocking ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Key:
+    """A blocking key: `parts` joined; `refine` appended to values held by too many records."""
+
+    column: str
+    parts: tuple[str, ...]
+    refine: str | None = None
+    identifier: bool = False
+
+
+PERSON_KEYS = (
+    _Key("b_id", ("id_number",), "skeleton_prefix", identifier=True),
+    _Key("b_names", ("name_skeleton", "father_skeleton")),
+    _Key("b_name", ("name_key",), "father_skeleton"),
+    _Key("b_prefix", ("skeleton_prefix",), "dob_year"),
+    _Key("b_given_year", ("given", "dob_year"), "family"),
+    _Key("b_family_dob", ("family", "dob"), "initials"),
+    _Key("b_dob", ("dob",), "initials"),
+    _Key("b_initials", ("initials", "family"), "dob_year"),
+)
+PERSON_EXPLODED = ("phones",)  # one blocking row per phone number (capped per number)
+ORGANISATION_KEYS = (
+    _Key("b_registration", ("registration",), "first_token", identifier=True),
+    _Key("b_name", ("name_key",), "country"),
+    _Key("b_skeleton", ("name_skeleton",), "country"),
+    _Key("b_prefix", ("skeleton_prefix",), "first_token"),
+)
+ORGANISATION_EXPLODED = ("phones",)
+
+
+def _key_values(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    joined: pd.Series | None = None
+    for column in columns:
+        part = frame[column].astype("string")
+        joined = part if joined is None else joined + "|" + part
+    assert joined is not None
+    return joined
+
+
+def _capped(values: pd.Series, cap: int) -> pd.Series:
+    counts = values.map(values.value_counts(dropna=True))
+    return values.where(counts <= cap)
+
+
+def blocking_table(
+    frame: pd.DataFrame,
+    keys: Sequence[_Key],
+    exploded: Sequence[str],
+    config: BlockingConfig,
+) -> pd.DataFrame:
+    """The features plus one capped column per blocking key (see BlockingConfig)."""
+    out = frame.copy()
+    for key in keys:
+        cap = config.identifier_cap if key.identifier else config.cap
+        values = _key_values(frame, key.parts)
+        capped = _capped(values, cap)
+        if key.refine is not None:
+            over = values.notna() & capped.isna()
+            if over.any():
+                refined = (values + "|" + frame[key.refine].astype("string")).where(over)
+                capped = capped.fillna(_capped(refined, cap))
+        out[key.column] = capped.astype(object).where(capped.notna(), None)
+    for column in exploded:
+        lists = frame[column]
+        flat = lists.explode().dropna()
+        keep = set(flat.value_counts().loc[lambda c: c <= config.identifier_cap].index)
+        out[f"b_{column}"] = [
+            ([v for v in items if v in keep] or None) if isinstance(items, list) else None
+            for items in lists.tolist()
+        ]
+    return out
+
+
+def _blocking_rules(keys: Sequence[_Key], exploded: Sequence[str]) -> list[Any]:
+    rules: list[Any] = [block_on(key.column) for key in keys[:1]]
+    rules += [block_on(f"b_{c}", arrays_to_explode=[f"b_{c}"]) for c in exploded]
+    rules += [block_on(key.column) for key in keys[1:]]
+    return rules
+
+
+# -- backends ----------------------------------------------------------------------------------
+
+
+def _kind(column: str) -> str:
+    if column in LIST_COLUMNS or (column.startswith("b_") and column[2:] in LIST_COLUMNS):
+        return "list"
+    if column in INTEGER_COLUMNS:
+        return "integer"
+    if column.startswith("tf_"):
+        return "float"
+    return "string"
+
+
+class _Engine(ABC):
+    """Hands out Splink database APIs for one backend and registers typed tables in them."""
+
+    @abstractmethod
+    def api(self) -> Any:
+        """A fresh Splink DatabaseAPI (one per fit or predict, so tables never clash)."""
+
+    @abstractmethod
+    def register(self, api: Any, frame: pd.DataFrame, name: str) -> Any:
+        """`frame` as a SplinkDataFrame named `name`, every column typed (see _kind)."""
+
+    @abstractmethod
+    def close(self, api: Any) -> None:
+        """Free what the API holds (tables, connection) once a fit or predict is done."""
+
+
+class _DuckDBEngine(_Engine):
+    def api(self) -> Any:
+        from splink.backends.duckdb import DuckDBAPI
+
+        api = DuckDBAPI(":memory:")
+        # Results need no particular order; without it DuckDB streams them with less memory.
+        api.duckdb_con.execute("SET preserve_insertion_order = false")
+        return api
+
+    def register(self, api: Any, frame: pd.DataFrame, name: str) -> Any:
+        import pyarrow as pa
+
+        types = {
+            "list": pa.list_(pa.string()),
+            "integer": pa.int64(),
+            "float": pa.float64(),
+            "string": pa.string(),
+        }
+        schema = pa.schema([(c, types[_kind(c)]) for c in frame.columns])
+        table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+        return api.register(table, table_name=name)
+
+    def close(self, api: Any) -> None:
+        api.duckdb_con.close()
+
+
+class _SparkEngine(_Engine):
+    def __init__(self, session: Any = None) -> None:
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as error:
+            raise ConfigError(
+                "the Spark backend needs PySpark and a Java runtime: "
+                "`pip install 'pyspark>=3.5'` (Nexus does not install it), or use backend='duckdb'"
+            ) from error
+        from splink.backends.spark import similarity_jar_location
+
+        self.session = session or (
+            SparkSession.builder.appName("nexus-resolve")
+            .config("spark.jars", similarity_jar_location())
+            .getOrCreate()
+        )
+
+    def api(self) -> Any:
+        from splink.backends.spark import SparkAPI
+
+        return SparkAPI(spark_session=self.session)
+
+    def register(self, api: Any, frame: pd.DataFrame, name: str) -> Any:
+        from pyspark.sql import types as st
+
+        types = {
+            "list": st.ArrayType(st.StringType()),
+            "integer": st.LongType(),
+            "float": st.DoubleType(),
+            "string": st.StringType(),
+        }
+        schema = st.StructType([st.StructField(c, types[_kind(c)]) for c in frame.columns])
+        rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+        return api.register(self.session.createDataFrame(rows, schema=schema), table_name=name)
+
+    def close(self, api: Any) -> None:
+        api.delete_tables_created_by_splink_from_db()
+
+
+def _engine(backend: str, spark_session: Any) -> _Engine:
+    if backend == "duckdb":
+        return _DuckDBEngine()
+    if backend == "spark":
+        return _SparkEngine(spark_session)
+    raise ConfigError(f"unknown resolution backend {backend!r}: use one of {', '.join(BACKENDS)}")
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Splink reports progress on its logger and warns about untrained levels of tiny inputs:
+    both are turned down for the duration of a Nexus call only.
+    """
+    previous = _LOG.level
+    _LOG.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module=r"splink(\.|$)")
+            yield
+    finally:
+        _LOG.setLevel(previous)
+
+
+# -- matchers ----------------------------------------------------------------------------------
+
+
+class _Matcher(ABC):
+    """Shared machinery of PersonMatcher and OrgMatcher: features, blocking, Splink calls."""
+
+    features: tuple[_Feature, ...]
+    keys: tuple[_Key, ...]
+    exploded: tuple[str, ...]
+    deterministic_rules: tuple[str, ...]
+    em_rules: tuple[tuple[str, ...], ...]
+    identifiers: tuple[str, ...]  # columns that tell who a record is (see _identity)
+    compared: tuple[str, ...]  # feature columns the comparisons and rules read
+    tf_columns: tuple[str, ...]  # columns with term-frequency adjusted levels
+
+    def __init__(
+        self,
+        backend: str = "duckdb",
+        threshold: float = 0.9,
+        review_band: tuple[float, float] = (0.5, 0.9),
+        *,
+        blocking: BlockingConfig | None = None,
+        min_training_records: int = 300,
+        u_sample_pairs: float = 1e6,
+        em_max_pairs: float = 2e6,
+        seed: int = 42,
+        spark_session: Any = None,
+    ) -> None:
+        if not 0 < threshold <= 1:
+            raise ConfigError(f"threshold must be in (0, 1], not {threshold}")
+        low, high = review_band
+        if not 0 <= low <= high <= 1:
+            raise ConfigError(
+                f"review_band must be (low, high) with 0 <= low <= high <= 1, not {review_band}"
+            )
+        self.backend: Backend = "spark" if backend == "spark" else "duckdb"
+        self._engine = _engine(backend, spark_session)
+        self.threshold = threshold
+        self.review_band = review_band
+        self.blocking = blocking or BlockingConfig()
+        self.min_training_records = min_training_records
+        self.u_sample_pairs = u_sample_pairs
+        self.em_max_pairs = em_max_pairs
+        self.seed = seed
+        self._model: dict[str, Any] | None = None
+        self.trained = False
+
+    @abstractmethod
+    def featurise(self, records: Any) -> pd.DataFrame:
+        """The feature frame of raw records (a feature frame is passed through)."""
+
+    @contextmanager
+    def _session(self) -> Iterator[Any]:
+        """A fresh database API for one fit, predict or clustering, closed afterwards; Splink's
+        progress logging and warnings are turned down meanwhile (see _quiet).
+        """
+        with _quiet():
+            api = self._engine.api()
+            try:
+                yield api
+            finally:
+                self._engine.close(api)
+
+    def _slim(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Only the columns the model reads (ids, compared features, blocking keys)."""
+        keep = ["unique_id", "source_dataset", *self.compared]
+        keep += [c for c in table.columns if c.startswith("b_")]
+        return table[keep]
+
+    # -- settings ------------------------------------------------------------------------------
+    def _settings(self, link_type: str, size: int) -> SettingsCreator:
+        return SettingsCreator(
+            link_type=link_type,  # type: ignore[arg-type]
+            comparisons=[
+                CustomComparison(
+                    f.build(self.backend),
+                    output_column_name=f.output,
+                    comparison_description=f.name,
+                )
+                for f in self.features
+            ],
+            blocking_rules_to_generate_predictions=_blocking_rules(self.keys, self.exploded),
+            probability_two_random_records_match=min(0.5, 2.0 / max(size, 4)),
+            retain_matching_columns=True,
+            retain_intermediate_calculation_columns=True,
+            max_iterations=20,
+        )
+
+    def _model_for(self, link_type: str, size: int) -> dict[str, Any] | SettingsCreator:
+        if self._model is None:
+            return self._settings(link_type, size)
+        model = dict(self._model)
+        model["link_type"] = link_type
+        model.pop("linker_uid", None)
+        return model
+
+    def _table(self, records: Any) -> pd.DataFrame:
+        frame = self.featurise(records)
+        if frame["unique_id"].duplicated().any():
+            dupes = frame.loc[frame["unique_id"].duplicated(), "unique_id"].head(3).tolist()
+            raise NexusError(f"record ids must be unique; repeated: {', '.join(dupes)}")
+        return frame
+
+    # -- training ------------------------------------------------------------------------------
+    def fit(self, frame: Any) -> None:
+        """Estimate the model's parameters from unlabelled records (a feature frame or raw
+        records). Fewer than `min_training_records` records keep the built-in priors.
+
+        u comes from random pairs of *distinct identities* (records sharing an identifier are
+        collapsed first: random pairs of raw records are often the same person when a suspect
+        appears in dozens of records, which would make agreement look common); the prior comes
+        from deterministic rules; m from EM on a few blocking rules.
+        """
+        table = self._slim(
+            blocking_table(self._table(frame), self.keys, self.exploded, self.blocking)
+        )
+        self._model = None
+        trained = len(table) >= self.min_training_records
+        with self._session() as db:
+            settings: dict[str, Any] | SettingsCreator = self._settings("dedupe_only", len(table))
+            if trained:
+                people = table.loc[~_identity(table, self.identifiers).duplicated()]
+                sample = Linker(
+                    self._engine.register(db, people, "nexus_people"), settings, log_level=None
+                )
+                pairs = min(self.u_sample_pairs, len(people) * (len(people) - 1) / 2)
+                del people
+                sample.training.estimate_u_using_random_sampling(
+                    max_pairs=pairs, seed=self.seed, min_count_per_level=None, num_chunks=1
+                )
+                settings = sample.misc.save_model_to_json()
+            linker = Linker(
+                self._engine.register(db, table, "nexus_records"), settings, log_level=None
+            )
+            self._register_term_frequencies(linker, db, table)
+            if trained:
+                self._train(linker, table)
+            self._model = _with_m_floor(linker.misc.save_model_to_json())
+        self.trained = trained
+
+    def _train(self, linker: Linker, table: pd.DataFrame) -> None:
+        linker.training.estimate_probability_two_random_records_match(
+            list(self.deterministic_rules), recall=0.7
+        )
+        prior = linker._settings_obj._probability_two_random_records_match
+        if not 0 < prior < 0.5:
+            linker._settings_obj._probability_two_random_records_match = min(0.5, 2.0 / len(table))
+        for columns in self.em_rules:
+            # Splink drops the blocked comparisons from the model when an EM rule finds no
+            # pairs, so rules with too few pairs to learn from are skipped beforehand.
+            if _pair_count(table, columns) >= MIN_EM_PAIRS:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    block_on(*columns),
+                    estimate_without_term_frequencies=True,
+                    max_pairs=self.em_max_pairs,
+                )
+
+    def _register_term_frequencies(self, linker: Linker, db: Any, table: pd.DataFrame) -> None:
+        """Term frequencies count distinct identities (see _identity), not records: a name is
+        common when many people bear it, not when one suspect appears in many records.
+        """
+        identity = _identity(table, self.identifiers)
+        for column in self.tf_columns:
+            values = table[column]
+            present = values.notna()
+            counts = (
+                pd.DataFrame({"value": values[present], "who": identity[present]})
+                .drop_duplicates()
+                .groupby("value", sort=True)
+                .size()
+            )
+            # Leave-one-out: a value's u is the share of *other* identities bearing it (half an
+            # identity for a value only one identity bears).
+            others = (counts.to_numpy() - 1).clip(min=0.5)
+            lookup = pd.DataFrame(
+                {column: counts.index.astype(str), f"tf_{column}": others / counts.sum()}
+            )
+            linker.table_management.register_term_frequency_lookup(
+                self._engine.register(db, lookup, f"nexus_tf_{column}"), column
+            )
+
+    # -- prediction ----------------------------------------------------------------------------
+    def predict_table(
+        self,
+        frame: Any,
+        other: Any = None,
+        minimum: float | None = None,
+        explain: bool = True,
+    ) -> pd.DataFrame:
+        """Scored candidate pairs at or above `minimum` (default: the low end of the review
+        band), most probable first, as Splink returns them: unique_id_l, unique_id_r,
+        match_probability, match_weight and, when `explain`, each feature's compared values
+        and gamma_/mw_ columns (leave them out for millions of records: they cost memory).
+        Without a fitted model, the model is fitted on the input first.
+        """
+        floor = self.review_band[0] if minimum is None else minimum
+        left = self._table(frame)
+        right = self._table(other) if other is not None else None
+        if self._model is None:
+            self.fit(left if right is None else pd.concat([left, right], ignore_index=True))
+        if right is None:
+            tables = [self._slim(blocking_table(left, self.keys, self.exploded, self.blocking))]
+            link_type = "dedupe_only"
+        else:
+            both = pd.concat(
+                [left.assign(source_dataset=_LEFT), right.assign(source_dataset=_RIGHT)],
+                ignore_index=True,
+            )
+            blocked = self._slim(blocking_table(both, self.keys, self.exploded, self.blocking))
+            del both
+            tables = [blocked.iloc[: len(left)], blocked.iloc[len(left) :]]
+            link_type = "link_only"
+        size = sum(len(t) for t in tables)
+        with self._session() as db:
+            registered = [
+                self._engine.register(db, t.reset_index(drop=True), f"nexus_input_{i}")
+                for i, t in enumerate(tables)
+            ]
+            model = self._model_for(link_type, size)
+            if not explain and isinstance(model, dict):
+                model["retain_matching_columns"] = False
+                model["retain_intermediate_calculation_columns"] = False
+            linker = Linker(
+                registered if len(registered) > 1 else registered[0], model, log_level=None
+            )
+            self._register_term_frequencies(linker, db, pd.concat(tables, ignore_index=True))
+            del tables
+            predictions = linker.inference.predict(
+                threshold_match_probability=floor, warning_mode="never"
+            )
+            result = predictions.as_pandas_dataframe()
+        if right is not None and "source_dataset_l" in result.columns:
+            flip = result["source_dataset_l"] == _RIGHT
+            for column in [c[:-2] for c in result.columns if c.endswith("_l")]:
+                l_col, r_col = f"{column}_l", f"{column}_r"
+                if r_col in result.columns:
+                    result.loc[flip, [l_col, r_col]] = result.loc[flip, [r_col, l_col]].to_numpy()
+        result = result.sort_values(
+            ["match_probability", "unique_id_l", "unique_id_r"],
+            ascending=[False, True, True],
+            kind="mergesort",
+        )
+        return result.reset_index(drop=True)
+
+    def predict(self, frame: Any, other: Any = None) -> list[MatchPair]:
+        """Pairs scored at or above the low end of the review band, most probable first, each
+        explained feature by feature. Deduplicates `frame`, or links `frame` (left) to `other`.
+        """
+        table = self.predict_table(frame, other)
+        return self.pairs_from_table(table)
+
+    def pairs_from_table(self, table: pd.DataFrame) -> list[MatchPair]:
+        labels = self._level_labels()
+        records = table.to_dict("records")
+        return [
+            MatchPair(
+                left=str(row["unique_id_l"]),
+                right=str(row["unique_id_r"]),
+                probability=round(float(row["match_probability"]), 6),
+                explanation=self._explain(row, labels),
+            )
+            for row in records
+        ]
+
+    def _level_labels(self) -> dict[str, dict[int, str]]:
+        """For each comparison, gamma value -> level label (gamma counts down to 0 = else)."""
+        assert self._model is not None
+        labels: dict[str, dict[int, str]] = {}
+        for comparison in self._model["comparisons"]:
+            levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+            top = len(levels) - 1
+            labels[comparison["output_column_name"]] = {
+                top - i: str(lv.get("label_for_charts", "")) for i, lv in enumerate(levels)
+            }
+        return labels
+
+    def _explain(
+        self, row: Mapping[str, Any], labels: dict[str, dict[int, str]]
+    ) -> list[FeatureExplanation]:
+        out = []
+        for feature in self.features:
+            gamma = row.get(f"gamma_{feature.output}")
+            if gamma is None or _missing(gamma) or int(gamma) < 0:
+                continue
+            weight = _number(row.get(f"mw_{feature.output}")) + _number(
+                row.get(f"mw_tf_adj_{feature.output}")
+            )
+            out.append(
+                FeatureExplanation(
+                    feature=feature.name,
+                    level=labels[feature.output].get(int(gamma), str(gamma)),
+                    weight=round(weight, 2),
+                    left=_shown(row.get(f"{feature.show}_l")),
+                    right=_shown(row.get(f"{feature.show}_r")),
+                )
+            )
+        return out
+
+    # -- clustering ----------------------------------------------------------------------------
+    def clusters(
+        self,
+        frame: Any,
+        pairs: Sequence[MatchPair] | pd.DataFrame,
+        threshold: float | None = None,
+    ) -> dict[str, str]:
+        """unique_id -> cluster id for every record of `frame` (after a link, both lists
+        concatenated); see `assign`.
+        """
+        return self.assign(frame, pairs, threshold).clusters
+
+    def assign(
+        self,
+        frame: Any,
+        pairs: Sequence[MatchPair] | pd.DataFrame,
+        threshold: float | None = None,
+    ) -> Assignment:
+        """Clusters and each record's confidence in them.
+
+        1. Splink's connected components over pairs at or above `threshold` (default: the
+           matcher's). A cluster's id is the smallest unique_id in it.
+        2. A record left on its own joins the cluster of k records it matches best when that
+           pair, its prior odds scaled by k / (λ·N) (λ·N: how many records a record matches on
+           average; the pair may be with any of the k records of one person), clears the
+           threshold. Only pairs in the review band count. A name-only record thus joins the
+           suspect seen in forty records under that name, not the one-off look-alike.
+
+        Confidence: the best pair that holds the record in its cluster (size-scaled for a
+        joined record); for a record on its own, 1 - its best pair's probability (1.0 when no
+        pair was scored).
+        """
+        cut = self.threshold if threshold is None else threshold
+        ids = self._ids(frame)
+        edges = _edges(pairs)
+        strong = edges[edges["match_probability"] >= cut]
+        with self._session() as db:
+            clustered = cluster_pairwise_predictions_at_threshold(
+                pd.DataFrame({"unique_id": ids}),
+                strong,
+                db,
+                "unique_id",
+                threshold_match_probability=cut,
+            ).as_pandas_dataframe()
+        cluster = dict(
+            zip(
+                clustered["unique_id"].astype(str),
+                clustered["cluster_id"].astype(str),
+                strict=True,
+            )
+        )
+        joined = self._join_singletons(cluster, edges, cut, len(ids))
+        cluster.update({record: target for record, (target, _) in joined.items()})
+        return Assignment(cluster, _confidence(cluster, edges, joined))
+
+    def _ids(self, frame: Any) -> list[str]:
+        if isinstance(frame, pd.DataFrame) and "unique_id" in frame.columns:
+            ids = frame["unique_id"].astype(str)
+        else:
+            ids = self.featurise(frame)["unique_id"].astype(str)
+        if ids.duplicated().any():
+            raise NexusError("record ids must be unique to be clustered")
+        return ids.tolist()
+
+    def _join_singletons(
+        self, cluster: dict[str, str], edges: pd.DataFrame, cut: float, records: int
+    ) -> dict[str, tuple[str, float]]:
+        """Record on its own -> (cluster it joins, size-scaled probability); see `assign`."""
+        band = edges[
+            (edges["match_probability"] >= self.review_band[0]) & (edges["match_probability"] < cut)
+        ]
+        if band.empty:
+            return {}
+        sizes = pd.Series(cluster).value_counts()
+        prior = float((self._model or {}).get("probability_two_random_records_match", 0.0))
+        average = max(prior * records, 1.0)
+        both = pd.concat(
+            [
+                band.rename(columns={"unique_id_l": "record", "unique_id_r": "other"}),
+                band.rename(columns={"unique_id_r": "record", "unique_id_l": "other"}),
+            ],
+            ignore_index=True,
+        )
+        both["target"] = both["other"].map(cluster)
+        both["own"] = both["record"].map(cluster).map(sizes)
+        both["size"] = both["target"].map(sizes)
+        both = both[(both["own"] == 1) & (both["size"] >= 2)]
+        odds = both["match_probability"] / (1 - both["match_probability"])
+        scaled = odds * (both["size"] / average).clip(lower=1.0)
+        both["scaled"] = scaled / (1 + scaled)
+        both = both[both["scaled"] >= cut].sort_values(
+            ["record", "scaled", "target"], ascending=[True, False, True], kind="mergesort"
+        )
+        best = both.drop_duplicates("record")
+        return {
+            str(r): (str(t), float(q))
+            for r, t, q in zip(best["record"], best["target"], best["scaled"], strict=True)
+        }
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Cluster id and confidence (see _Matcher.assign) of every record."""
+
+    clusters: dict[str, str]
+    confidence: dict[str, float]
+
+
+def _edges(pairs: Sequence[MatchPair] | pd.DataFrame) -> pd.DataFrame:
+    if isinstance(pairs, pd.DataFrame):
+        left, right = pairs["unique_id_l"].tolist(), pairs["unique_id_r"].tolist()
+        probability = pairs["match_probability"].tolist()
+    else:
+        left = [p.left for p in pairs]
+        right = [p.right for p in pairs]
+        probability = [p.probability for p in pairs]
+    return pd.DataFrame(
+        {
+            "unique_id_l": pd.Series(left, dtype=object).astype(str),
+            "unique_id_r": pd.Series(right, dtype=object).astype(str),
+            "match_probability": pd.Series(probability, dtype=float),
+        }
+    )
+
+
+def _confidence(
+    cluster: dict[str, str], edges: pd.DataFrame, joined: dict[str, tuple[str, float]]
+) -> dict[str, float]:
+    both = pd.concat(
+        [
+            edges.rename(columns={"unique_id_l": "record", "unique_id_r": "other"}),
+            edges.rename(columns={"unique_id_r": "record", "unique_id_l": "other"}),
+        ],
+        ignore_index=True,
+    )
+    same = both["record"].map(cluster) == both["other"].map(cluster)
+    inside = both[same].groupby("record")["match_probability"].max().to_dict()
+    outside = both.groupby("record")["match_probability"].max().to_dict()
+    sizes = pd.Series(cluster).value_counts()
+    out: dict[str, float] = {}
+    for record, target in cluster.items():
+        if record in joined:
+            value = joined[record][1]
+        elif sizes[target] > 1:
+            value = float(inside.get(record, 0.0))
+        else:
+            value = 1.0 - float(outside.get(record, 0.0))
+        out[record] = round(value, 6)
+    return out
+
+
+def _identity(table: pd.DataFrame, identifiers: Sequence[str]) -> pd.Series:
+    """Who a record is, as far as identifiers tell: records sharing any identifier (an ID
+    number, a phone) are one identity, transitively (connected components by label
+    propagation); a record without identifiers is known by its name and father's name (the
+    `fallback` given as "a|b"), else by itself.
+    """
+    *columns, fallback = identifiers
+    n = len(table)
+    keys: list[tuple[np.ndarray, np.ndarray]] = []  # (record positions, key codes)
+    has_id = np.zeros(n, dtype=bool)
+    for column in columns:
+        values = table[column].reset_index(drop=True)
+        if values.map(lambda v: isinstance(v, list)).any():
+            values = values.explode()
+        values = values.dropna()
+        if values.empty:
+            continue
+        codes, _ = pd.factorize(values.astype(str))
+        rows = values.index.to_numpy()
+        keys.append((rows, codes))
+        has_id[rows] = True
+    first, second = fallback.split("|")
+    named = table[first].astype("string") + "|" + table[second].astype("string").fillna("")
+    named = named.reset_index(drop=True)
+    named = named[~has_id & named.notna().to_numpy()]
+    if not named.empty:
+        keys.append((named.index.to_numpy(), pd.factorize(named)[0]))
+    label = np.arange(n)
+    for _ in range(50):  # each round at least halves the distance to a component's minimum
+        before = label.copy()
+        for rows, codes in keys:
+            smallest = np.full(codes.max() + 1, n)
+            np.minimum.at(smallest, codes, label[rows])
+            np.minimum.at(label, rows, smallest[codes])
+        label = label[label]  # pointer jumping
+        if np.array_equal(label, before):
+            break
+    return pd.Series(label, index=table.index)
+
+
+def _with_m_floor(model: dict[str, Any]) -> dict[str, Any]:
+    """No level may be impossible for a true match (m = 0 would veto any pair, whatever else
+    agrees): m probabilities are kept at or above M_FLOOR.
+    """
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            m = level.get("m_probability")
+            if m is not None and m < M_FLOOR:
+                level["m_probability"] = M_FLOOR
+    return model
+
+
+def _pair_count(table: pd.DataFrame, columns: Sequence[str]) -> int:
+    sizes = table.dropna(subset=list(columns)).groupby(list(columns), sort=False).size()
+    return int((sizes * (sizes - 1) // 2).sum())
+
+
+def _number(value: Any) -> float:
+    return 0.0 if value is None or _missing(value) else float(value)
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _shown(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list | tuple) or hasattr(value, "tolist"):
+        items = value.tolist() if hasattr(value, "tolist") else value
+        return ", ".join(str(v) for v in items) or None
+    if _missing(value):
+        return None
+    return str(value)
+
+
+class PersonMatcher(_Matcher):
+    """Scores person records: name, father's name, CNIC, phones, date of birth, gender,
+    nationality and address, with term-frequency adjusted names.
+    """
+
+    features = PERSON_FEATURES
+    keys = PERSON_KEYS
+    exploded = PERSON_EXPLODED
+    deterministic_rules = (
+        "l.id_number = r.id_number AND l.name_skeleton = r.name_skeleton",
+        "l.name_key = r.name_key AND l.father_key = r.father_key",
+        "l.name_key = r.name_key AND l.dob = r.dob",
+    )
+    em_rules = (("id_number",), ("name_key", "dob"), ("name_skeleton", "father_skeleton"))
+    identifiers = ("id_number", "phones", "name_key|father_key")  # see _identity
+    compared = (
+        "name_key",
+        "name_skeleton",
+        "tokens",
+        "initials",
+        "given",
+        "family",
+        "father_key",
+        "father_skeleton",
+        "father_tokens",
+        "id_number",
+        "phones",
+        "dob",
+        "dob_swapped",
+        "dob_year",
+        "gender",
+        "nationality",
+        "address_tokens",
+    )
+    tf_columns = ("name_key", "given", "family", "father_key")
+
+    def featurise(self, records: Any) -> pd.DataFrame:
+        if isinstance(records, pd.DataFrame) and "name_key" in records.columns:
+            return records
+        return person_frame(records)
+
+
+class OrgMatcher(_Matcher):
+    """Scores organisation records: name core, legal form, registration number, phones,
+    country and address.
+    """
+
+    features = ORGANISATION_FEATURES
+    keys = ORGANISATION_KEYS
+    exploded = ORGANISATION_EXPLODED
+    deterministic_rules = (
+        "l.registration = r.registration AND l.name_skeleton = r.name_skeleton",
+        "l.name_key = r.name_key AND l.country = r.country",
+    )
+    em_rules = (("registration",), ("name_key",))
+    identifiers = ("registration", "phones", "name_key|country")
+    compared = (
+        "name_key",
+        "name_skeleton",
+        "tokens",
+        "legal_form",
+        "registration",
+        "phones",
+        "country",
+        "address_tokens",
+    )
+    tf_columns = ("name_key",)
+
+    def featurise(self, records: Any) -> pd.DataFrame:
+        if isinstance(records, pd.DataFrame) and "core" in records.columns:
+            return records
+        return organisation_frame(records)
