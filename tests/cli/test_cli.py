@@ -143,3 +143,30 @@ def test_import_ftm_loads_entities_with_the_given_provenance(home: Path, tmp_pat
     )
     shown = json.loads(run(home, "entity", "show", "os-1", "--json").stdout)
     assert shown["properties"]["name"] == ["Haji Abdul Basit"]
+
+
+def test_merge_joins_two_records_and_split_undoes_it(home: Path, tmp_path: Path) -> None:
+    path = tmp_path / "two.ftm.json"
+    path.write_text(
+        "".join(
+            json.dumps({"id": i, "schema": "Person", "properties": {"name": [n]}}) + "\n"
+            for i, n in (("fia-1", "Muhammad Yousaf"), ("anf-7", "Mohd Yusuf"))
+        )
+    )
+    run(
+        home,
+        "import-ftm",
+        str(path),
+        "--dataset",
+        "d",
+        "--agency",
+        "FIA",
+        "--classification",
+        "RESTRICTED",
+    )
+    assert "2 entities" in run(home, "entity", "list", "--schema", "Person").stdout
+    assert "Merged" in run(home, "merge", "fia-1", "anf-7", "--note", "same passport").stdout
+    listing = run(home, "entity", "list", "--schema", "Person").stdout
+    assert "1 entities" in listing and "NX-" in listing
+    assert "Split" in run(home, "split", "fia-1", "anf-7").stdout
+    assert "2 entities" in run(home, "entity", "list", "--schema", "Person").stdout

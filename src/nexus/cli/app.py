@@ -449,11 +449,7 @@ def merge(
     note: Annotated[str | None, typer.Option(help="Why (kept with the judgement).")] = None,
 ) -> None:
     """Record that two records are the same person or company (undo with `nexus split`)."""
-    from nexus.resolve.pipeline import judge
-
-    app_ctx = _ctx(ctx)
-    record = judge(app_ctx.access, app_ctx.viewer(as_user), left, right, "same", note)
-    console.print(f"Merged {record.left_id} and {record.right_id} (judgement {record.id}).")
+    _judge(ctx, left, right, as_user, note, "same")
 
 
 @app.command()
@@ -465,11 +461,18 @@ def split(
     note: Annotated[str | None, typer.Option(help="Why (kept with the judgement).")] = None,
 ) -> None:
     """Record that two records are NOT the same; undoes a merge and blocks automatic ones."""
+    _judge(ctx, left, right, as_user, note, "not_same")
+
+
+def _judge(
+    ctx: typer.Context, left: str, right: str, as_user: str | None, note: str | None, verdict: str
+) -> None:
     from nexus.resolve.pipeline import judge
 
     app_ctx = _ctx(ctx)
-    record = judge(app_ctx.access, app_ctx.viewer(as_user), left, right, "not_same", note)
-    console.print(f"Split {record.left_id} from {record.right_id} (judgement {record.id}).")
+    record = judge(app_ctx.access, app_ctx.viewer(as_user), left, right, verdict, note)
+    done = "Merged" if verdict == "same" else "Split"
+    console.print(f"{done} {record.left_id} and {record.right_id} (judgement {record.id}).")
 
 
 # -- scenario ----------------------------------------------------------------------------------
