@@ -475,6 +475,33 @@ def _judge(
     console.print(f"{done} {record.left_id} and {record.right_id} (judgement {record.id}).")
 
 
+@app.command()
+def dedupe(
+    input: Annotated[Path, typer.Argument(help="CSV: an `id` column and FtM property columns.")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Where to write id,cluster_id,confidence.")
+    ],
+) -> None:
+    """Deduplicate one list of people (stand-alone; nothing is stored)."""
+    from nexus.resolve.linkage import dedupe_csv
+
+    console.print(str(dedupe_csv(input, output)))
+
+
+@app.command()
+def link(
+    left: Annotated[Path, typer.Argument(help="First CSV (id + FtM property columns).")],
+    right: Annotated[Path, typer.Argument(help="Second CSV.")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Where to write id,cluster_id,confidence.")
+    ],
+) -> None:
+    """Link two lists of people (stand-alone; nothing is stored)."""
+    from nexus.resolve.linkage import link_csv
+
+    console.print(str(link_csv(left, right, output)))
+
+
 # -- scenario ----------------------------------------------------------------------------------
 @scenario_app.command("generate")
 def scenario_generate(

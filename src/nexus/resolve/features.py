@@ -1,5 +1,5 @@
 """Comparison features: FollowTheMoney-shaped person and organisation records turned into the
-normalised columns the Splink models compare (names, identifiers, dates, phones, blocking keys).
+normalised columns the Splink models compare, and the capped blocking keys that pair them up.
 """
 
 from __future__ import annotations
@@ -34,9 +34,16 @@ __all__ = [
     "INTEGER_COLUMNS",
     "LIST_COLUMNS",
     "ORGANISATION_COLUMNS",
+    "ORGANISATION_EXPLODED",
+    "ORGANISATION_KEYS",
     "ORGANISATION_PROPERTIES",
     "PERSON_COLUMNS",
+    "PERSON_EXPLODED",
+    "PERSON_KEYS",
     "PERSON_PROPERTIES",
+    "BlockingConfig",
+    "BlockingKey",
+    "blocking_table",
     "organisation_frame",
     "person_frame",
 ]
@@ -221,6 +228,126 @@ def organisation_frame(records: Records, workers: int | None = None) -> pd.DataF
         },
         columns=list(ORGANISATION_COLUMNS),
     )
+
+
+# -- blocking keys -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlockingConfig:
+    """How candidate pairs are generated without any block exploding.
+
+    Every blocking key is counted over the data first. A key value held by more records than
+    its cap is refined (a second attribute is appended: a CNIC shared by a family becomes CNIC +
+    the given name's skeleton; "muhammad" + 1980 becomes "muhammad" + 1980 + family name). A
+    block still too big is salted: its records, ordered by the refining attribute, are cut into
+    windows of `cap` records that are blocks of their own. So one block yields at most
+    cap*(cap-1)/2 pairs and a key costs at most cap/2 comparisons per record, whatever the data;
+    a suspect's sixty records under one name stay together in a few windows, which other rules
+    (CNIC, phone) and clustering join up.
+    Identifiers (CNIC, phone) get a higher cap than names: one suspect may appear in hundreds
+    of records under one CNIC, while a name shared by hundreds of records says little.
+    """
+
+    cap: int = 50
+    identifier_cap: int = 1000
+
+
+@dataclass(frozen=True)
+class BlockingKey:
+    """A blocking key: `parts` joined; `refine` appended to values held by too many records."""
+
+    column: str
+    parts: tuple[str, ...]
+    refine: str | None = None
+    identifier: bool = False
+
+
+PERSON_KEYS = (
+    BlockingKey("b_id", ("id_number",), "skeleton_prefix", identifier=True),
+    BlockingKey("b_names", ("name_skeleton", "father_skeleton")),
+    BlockingKey("b_prefix", ("skeleton_prefix",), "dob_year"),
+    BlockingKey("b_given_year", ("given", "dob_year"), "family"),
+    BlockingKey("b_family_dob", ("family", "dob"), "initials"),
+    BlockingKey("b_initials", ("initials", "family"), "dob_year"),
+    BlockingKey("b_dob", ("dob",), "initials"),
+)
+PERSON_EXPLODED = ("phones",)  # one blocking row per phone number (capped per number)
+ORGANISATION_KEYS = (
+    BlockingKey("b_registration", ("registration",), "first_token", identifier=True),
+    BlockingKey("b_name", ("name_key",), "country"),
+    BlockingKey("b_skeleton", ("name_skeleton",), "country"),
+    BlockingKey("b_prefix", ("skeleton_prefix",), "first_token"),
+)
+ORGANISATION_EXPLODED = ("phones",)
+
+
+def _key_values(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    joined: pd.Series | None = None
+    for column in columns:
+        part = frame[column].astype("string")
+        joined = part if joined is None else joined + "|" + part
+    assert joined is not None
+    return joined
+
+
+def _capped(values: pd.Series, cap: int) -> pd.Series:
+    counts = values.map(values.value_counts(dropna=True))
+    return values.where(counts <= cap)
+
+
+def blocking_table(
+    frame: pd.DataFrame,
+    keys: Sequence[BlockingKey],
+    exploded: Sequence[str],
+    config: BlockingConfig,
+) -> pd.DataFrame:
+    """The features plus one column per blocking key, capped, refined and salted (see
+    BlockingConfig), and one list column per exploded feature (b_phones: numbers held by more
+    than the identifier cap are left out).
+    """
+    out = frame.copy()
+    for key in keys:
+        cap = config.identifier_cap if key.identifier else config.cap
+        values = _key_values(frame, key.parts)
+        capped = _capped(values, cap)
+        over = values.notna() & capped.isna()
+        if key.refine is not None and over.any():
+            refined = (values + "|" + frame[key.refine].astype("string")).where(over)
+            capped = capped.fillna(_capped(refined, cap))
+            over = values.notna() & capped.isna()
+        if over.any():
+            capped = capped.fillna(_windows(frame, values, over, key, cap))
+        out[key.column] = capped.astype(object).where(capped.notna(), None)
+    for column in exploded:
+        lists = frame[column]
+        flat = lists.explode().dropna()
+        keep = set(flat.value_counts().loc[lambda c: c <= config.identifier_cap].index)
+        out[f"b_{column}"] = [
+            ([v for v in items if v in keep] or None) if isinstance(items, list) else None
+            for items in lists.tolist()
+        ]
+    return out
+
+
+def _windows(
+    frame: pd.DataFrame, values: pd.Series, over: pd.Series, key: BlockingKey, cap: int
+) -> pd.Series:
+    """Salted keys for the records of a block too big even once refined: ordered by the
+    refining attribute, identifier and id, the block is cut into windows of `cap` records,
+    and each window becomes a block of its own ("khan|iftikhar#0", "#1", ...).
+    """
+    order = pd.DataFrame(
+        {
+            "value": values[over],
+            "refine": frame.loc[over, key.refine].astype("string")
+            if key.refine is not None
+            else "",
+            "id": frame.loc[over, "unique_id"].astype(str),
+        }
+    ).sort_values(["value", "refine", "id"], kind="mergesort")
+    window = order.groupby("value", sort=False).cumcount() // cap
+    return (order["value"] + "#" + window.astype(str)).reindex(values.index)
 
 
 # -- reading values ----------------------------------------------------------------------------
@@ -539,4 +666,6 @@ def _org_row(name: str) -> tuple[str, ...]:
 
 
 def _registration_row(text: str) -> tuple[str]:
-    return (_ID_CHARS.sub("", text).upper() if text else "",)
+    """Letters and digits; a number without letters loses its padding zeros (0012345 = 12345)."""
+    reduced = _ID_CHARS.sub("", text).upper() if text else ""
+    return (reduced.lstrip("0") or reduced if reduced.isdigit() else reduced,)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -23,15 +23,25 @@ from nexus.exceptions import ConfigError, NexusError
 from nexus.resolve.features import (
     INTEGER_COLUMNS,
     LIST_COLUMNS,
+    ORGANISATION_EXPLODED,
+    ORGANISATION_KEYS,
+    PERSON_EXPLODED,
+    PERSON_KEYS,
+    BlockingConfig,
+    BlockingKey,
+    blocking_table,
     organisation_frame,
     person_frame,
 )
 
 __all__ = [
     "BACKENDS",
+    "ORGANISATION_COMPARISONS",
+    "PERSON_COMPARISONS",
     "Assignment",
-    "BlockingConfig",
+    "Comparison",
     "FeatureExplanation",
+    "Level",
     "MatchPair",
     "OrgMatcher",
     "PersonMatcher",
@@ -43,6 +53,10 @@ _LEFT, _RIGHT = "a_left", "b_right"  # source_dataset labels in link mode (Splin
 _LOG = logging.getLogger("splink")
 MIN_EM_PAIRS = 200  # an EM blocking rule with fewer candidate pairs is skipped
 M_FLOOR = 0.005  # smallest m probability a trained level keeps
+# Prior probability that two records match, for a model not trained (too few records) or whose
+# deterministic rules found nothing: one in a thousand, so a match needs two agreeing features
+# (a name alone never makes one).
+DEFAULT_PRIOR = 1e-3
 
 
 @dataclass(frozen=True)
@@ -79,380 +93,202 @@ class MatchPair:
         return "; ".join(str(e) for e in self.explanation)
 
 
-@dataclass(frozen=True)
-class BlockingConfig:
-    """How candidate pairs are generated without any block exploding.
+# -- comparisons, as data ---------------------------------------------------------------------
 
-    Every blocking key is counted over the data first. A key value held by more records than
-    its cap is refined (a second attribute is appended: a CNIC shared by a family becomes CNIC +
-    the given name's skeleton; "muhammad" + 1980 becomes "muhammad" + 1980 + family name); if
-    the refined value is still held by too many records it is dropped from that rule, so one
-    block yields at most cap*(cap-1)/2 pairs. Other rules still reach those records.
-    Identifiers (CNIC, phone) get a higher cap than names: one suspect may appear in hundreds
-    of records under one CNIC, while a name shared by hundreds of records says little.
+
+@dataclass(frozen=True)
+class Level:
+    """One comparison level: its label in explanations, how it is tested, its prior m and u.
+
+    kind: exact | jaro_winkler (param: threshold) | damerau (param: distance) | subset (list
+    column: one within the other) | overlap (lists share an item) | jaccard (param: share of
+    the union) | sql (param: the condition, standard SQL) | else. `tf`: term-frequency adjusted
+    on that column (on its own u unless it is the exact level of the comparison's key).
     """
 
-    cap: int = 100
-    identifier_cap: int = 1000
+    label: str
+    kind: str
+    column: str = ""
+    param: float | str = 0.0
+    m: float | None = None
+    u: float | None = None
+    tf: str | None = None
 
 
-# -- SQL that differs between the backends (everything else is Splink's own levels) ------------
-# DuckDB has list_* functions; Spark has array_* ones and array_union for the set union.
+@dataclass(frozen=True)
+class Comparison:
+    """A feature compared: name shown to analysts, Splink output column, the column whose
+    values are shown (and whose absence makes the comparison "missing"), its levels.
+    """
+
+    name: str
+    output: str
+    show: str
+    levels: tuple[Level, ...]
+
+
+def _name_levels(prefix: str, tokens: str, own: bool) -> tuple[Level, ...]:
+    key, skel = f"{prefix}_key", f"{prefix}_skeleton"
+    common = (
+        Level("exact match", "exact", key, m=0.55, u=0.002, tf=key),
+        Level("skeleton match", "exact", skel, m=0.15, u=0.002),
+        Level("one name within the other", "subset", tokens, m=0.08, u=0.003),
+        Level("similar spelling", "jaro_winkler", key, 0.92, m=0.08, u=0.003),
+    )
+    compatible = "initials_l = initials_r AND (family_l = family_r OR given_l = given_r)"
+    rest = (
+        (
+            Level("initials compatible", "sql", param=compatible, m=0.05, u=0.003),
+            Level("same family name only", "exact", "family", m=0.03, u=0.03, tf="family"),
+            Level("same given name only", "exact", "given", m=0.03, u=0.03, tf="given"),
+        )
+        if own
+        else (Level("a name in common", "overlap", tokens, m=0.06, u=0.05),)
+    )
+    return (*common, *rest, Level("different", "else", m=0.03, u=0.9))
+
+
+_IDENTIFIER = (
+    Level("exact match", "exact", m=0.85, u=1e-5),
+    Level("one digit off", "damerau", param=1, m=0.08, u=1e-4),
+    Level("different", "else", m=0.07, u=0.9999),
+)
+_PHONE = Comparison(
+    "Phone",
+    "phones",
+    "phones",
+    (
+        Level("shared number", "overlap", "phones", m=0.7, u=1e-5),
+        Level("different", "else", m=0.3, u=0.99999),
+    ),
+)
+_ADDRESS = Comparison(
+    "Address",
+    "address",
+    "address_tokens",
+    (
+        Level("most words shared", "jaccard", "address_tokens", 0.6, m=0.6, u=0.002),
+        Level("some words shared", "jaccard", "address_tokens", 0.3, m=0.2, u=0.03),
+        Level("different", "else", m=0.2, u=0.97),
+    ),
+)
+
+
+def _same(name: str, output: str, m: float, u: float) -> Comparison:
+    return Comparison(
+        name,
+        output,
+        output,
+        (Level("same", "exact", output, m=m, u=u), Level("different", "else", m=1 - m, u=1 - u)),
+    )
+
+
+PERSON_COMPARISONS = (
+    Comparison("Name", "name", "name_key", _name_levels("name", "tokens", own=True)),
+    Comparison(
+        "Father's name", "father", "father_key", _name_levels("father", "father_tokens", own=False)
+    ),
+    Comparison("CNIC", "id_number", "id_number", _IDENTIFIER),
+    _PHONE,
+    Comparison(
+        "Date of birth",
+        "dob",
+        "dob",
+        (
+            Level("exact match", "exact", "dob", m=0.8, u=1e-4),
+            Level(
+                "day and month swapped",
+                "sql",
+                param="dob_l = dob_swapped_r OR dob_swapped_l = dob_r",
+                m=0.04,
+                u=1e-5,
+            ),
+            Level("one digit off", "damerau", "dob", 1, m=0.08, u=0.002),
+            Level("same year", "exact", "dob_year", m=0.04, u=0.02),
+            Level("different", "else", m=0.04, u=0.98),
+        ),
+    ),
+    _same("Gender", "gender", 0.98, 0.55),
+    _same("Nationality", "nationality", 0.97, 0.7),
+    _ADDRESS,
+)
+ORGANISATION_COMPARISONS = (
+    Comparison(
+        "Name",
+        "name",
+        "name_key",
+        (
+            Level("exact match", "exact", "name_key", m=0.6, u=0.001, tf="name_key"),
+            Level("skeleton match", "exact", "name_skeleton", m=0.15, u=0.001),
+            Level("one name within the other", "subset", "tokens", m=0.1, u=0.002),
+            Level("similar spelling", "jaro_winkler", "name_key", 0.92, m=0.08, u=0.003),
+            Level("most words shared", "jaccard", "tokens", 0.5, m=0.04, u=0.01),
+            Level("different", "else", m=0.03, u=0.98),
+        ),
+    ),
+    _same("Legal form", "legal_form", 0.9, 0.4),
+    Comparison("Registration number", "registration", "registration", _IDENTIFIER),
+    _PHONE,
+    _same("Country", "country", 0.97, 0.7),
+    _ADDRESS,
+)
+
+# SQL that differs between the backends (everything else is Splink's own levels, which know
+# their dialects): DuckDB has list_* functions, Spark array_* ones and array_union.
 _DIALECT: dict[Backend, dict[str, str]] = {
     "duckdb": {
-        "overlap": "len(list_intersect({l}, {r})) >= {n}",
+        "overlap": "len(list_intersect({l}, {r})) >= 1",
         "subset": "len(list_intersect({l}, {r})) = least(len({l}), len({r}))",
         "jaccard": "len(list_intersect({l}, {r})) >= {t} * len(list_distinct(list_concat({l}, {r})))",  # noqa: E501
     },
     "spark": {
-        "overlap": "size(array_intersect({l}, {r})) >= {n}",
+        "overlap": "size(array_intersect({l}, {r})) >= 1",
         "subset": "size(array_intersect({l}, {r})) = least(size({l}), size({r}))",
         "jaccard": "size(array_intersect({l}, {r})) >= {t} * size(array_union({l}, {r}))",
     },
 }
 
 
-def _sql(backend: Backend, kind: str, column: str, **params: float) -> str:
-    return _DIALECT[backend][kind].format(l=f"{column}_l", r=f"{column}_r", **params)
-
-
-def _level(
-    creator: Any,
-    label: str,
-    m: float | None = None,
-    u: float | None = None,
-    tf: str | None = None,
-    own_tf: bool = False,
-) -> Any:
-    options: dict[str, Any] = {"label_for_charts": label}
-    if m is not None:
-        options["m_probability"] = m
-    if u is not None:
-        options["u_probability"] = u
-    if tf is not None:
-        options.update(tf_adjustment_column=tf, tf_adjustment_weight=1.0, tf_minimum_u_value=1e-4)
-        if own_tf:
-            options["disable_tf_exact_match_detection"] = True
-    return creator.configure(**options)
-
-
-def _null(column: str) -> Any:
-    return _level(cll.NullLevel(column), "missing")
-
-
-def _else(m: float, u: float) -> Any:
-    return _level(cll.ElseLevel(), "different", m, u)
-
-
-@dataclass(frozen=True)
-class _Feature:
-    """One comparison: its readable name, Splink output column and the columns shown."""
-
-    name: str
-    output: str
-    show: str
-    build: Callable[[Backend], list[Any]]
-
-
-def _name_levels(prefix: str, tokens: str, backend: Backend, family: bool) -> list[Any]:
-    key, skel = f"{prefix}_key", f"{prefix}_skeleton"
-    levels = [
-        _null(key),
-        _level(cll.ExactMatchLevel(key), "exact match", 0.55, 0.002, tf=key),
-        _level(cll.ExactMatchLevel(skel), "skeleton match", 0.15, 0.002),
-        _level(
-            cll.CustomLevel(_sql(backend, "subset", tokens)),
-            "one name within the other",
-            0.08,
-            0.003,
-        ),
-        _level(cll.JaroWinklerLevel(key, 0.92), "similar spelling", 0.08, 0.003),
-    ]
-    if family:
-        levels += [
-            _level(
-                cll.And(
-                    cll.ExactMatchLevel("initials"),
-                    cll.Or(cll.ExactMatchLevel("family"), cll.ExactMatchLevel("given")),
-                ),
-                "initials compatible",
-                0.05,
-                0.003,
-            ),
-            _level(
-                cll.ExactMatchLevel("family"), "same family name only", 0.03, 0.03, "family", True
-            ),
-            _level(cll.ExactMatchLevel("given"), "same given name only", 0.03, 0.03, "given", True),
-        ]
-    else:
-        levels.append(
-            _level(
-                cll.CustomLevel(_sql(backend, "overlap", tokens, n=1)),
-                "a name in common",
-                0.06,
-                0.05,
+def _splink_comparison(spec: Comparison, backend: Backend) -> Any:
+    """The comparison as Splink levels: a null level on the shown column, then spec.levels."""
+    levels = [cll.NullLevel(spec.show).configure(label_for_charts="missing")]
+    key_column = spec.levels[0].column or spec.show
+    for level in spec.levels:
+        column = level.column or spec.show
+        if level.kind == "exact":
+            creator: Any = cll.ExactMatchLevel(column)
+        elif level.kind == "jaro_winkler":
+            creator = cll.JaroWinklerLevel(column, float(level.param))
+        elif level.kind == "damerau":
+            creator = cll.DamerauLevenshteinLevel(column, int(level.param))
+        elif level.kind in _DIALECT[backend]:
+            sql = _DIALECT[backend][level.kind]
+            creator = cll.CustomLevel(sql.format(l=f"{column}_l", r=f"{column}_r", t=level.param))
+        elif level.kind == "sql":
+            creator = cll.CustomLevel(str(level.param))
+        else:
+            creator = cll.ElseLevel()
+        options: dict[str, Any] = {"label_for_charts": level.label}
+        if level.m is not None:
+            options["m_probability"] = level.m
+        if level.u is not None:
+            options["u_probability"] = level.u
+        if level.tf is not None:
+            options.update(
+                tf_adjustment_column=level.tf, tf_adjustment_weight=1.0, tf_minimum_u_value=1e-4
             )
-        )
-    return [*levels, _else(0.03, 0.9)]
-
-
-PERSON_FEATURES: tuple[_Feature, ...] = (
-    _Feature("Name", "name", "name_key", lambda b: _name_levels("name", "tokens", b, True)),
-    _Feature(
-        "Father's name",
-        "father",
-        "father_key",
-        lambda b: _name_levels("father", "father_tokens", b, False),
-    ),
-    _Feature(
-        "CNIC",
-        "id_number",
-        "id_number",
-        lambda b: [
-            _null("id_number"),
-            _level(cll.ExactMatchLevel("id_number"), "exact match", 0.85, 1e-5),
-            _level(cll.DamerauLevenshteinLevel("id_number", 1), "one digit off", 0.08, 1e-4),
-            _else(0.07, 0.9999),
-        ],
-    ),
-    _Feature(
-        "Phone",
-        "phones",
-        "phones",
-        lambda b: [
-            _null("phones"),
-            _level(cll.CustomLevel(_sql(b, "overlap", "phones", n=1)), "shared number", 0.7, 1e-5),
-            _else(0.3, 0.99999),
-        ],
-    ),
-    _Feature(
-        "Date of birth",
-        "dob",
-        "dob",
-        lambda b: [
-            _null("dob"),
-            _level(cll.ExactMatchLevel("dob"), "exact match", 0.8, 1e-4),
-            _level(
-                cll.CustomLevel("dob_l = dob_swapped_r OR dob_swapped_l = dob_r"),
-                "day and month swapped",
-                0.04,
-                1e-5,
-            ),
-            _level(cll.DamerauLevenshteinLevel("dob", 1), "one digit off", 0.08, 0.002),
-            _level(cll.ExactMatchLevel("dob_year"), "same year", 0.04, 0.02),
-            _else(0.04, 0.98),
-        ],
-    ),
-    _Feature(
-        "Gender",
-        "gender",
-        "gender",
-        lambda b: [
-            _null("gender"),
-            _level(cll.ExactMatchLevel("gender"), "same", 0.98, 0.55),
-            _else(0.02, 0.45),
-        ],
-    ),
-    _Feature(
-        "Nationality",
-        "nationality",
-        "nationality",
-        lambda b: [
-            _null("nationality"),
-            _level(cll.ExactMatchLevel("nationality"), "same", 0.97, 0.7),
-            _else(0.03, 0.3),
-        ],
-    ),
-    _Feature(
-        "Address",
-        "address",
-        "address_tokens",
-        lambda b: [
-            _null("address_tokens"),
-            _level(
-                cll.CustomLevel(_sql(b, "jaccard", "address_tokens", t=0.6)),
-                "most words shared",
-                0.6,
-                0.002,
-            ),
-            _level(
-                cll.CustomLevel(_sql(b, "jaccard", "address_tokens", t=0.3)),
-                "some words shared",
-                0.2,
-                0.03,
-            ),
-            _else(0.2, 0.97),
-        ],
-    ),
-)
-
-ORGANISATION_FEATURES: tuple[_Feature, ...] = (
-    _Feature(
-        "Name",
-        "name",
-        "name_key",
-        lambda b: [
-            _null("name_key"),
-            _level(cll.ExactMatchLevel("name_key"), "exact match", 0.6, 0.001, tf="name_key"),
-            _level(cll.ExactMatchLevel("name_skeleton"), "skeleton match", 0.15, 0.001),
-            _level(
-                cll.CustomLevel(_sql(b, "subset", "tokens")),
-                "one name within the other",
-                0.1,
-                0.002,
-            ),
-            _level(cll.JaroWinklerLevel("name_key", 0.92), "similar spelling", 0.08, 0.003),
-            _level(
-                cll.CustomLevel(_sql(b, "jaccard", "tokens", t=0.5)),
-                "most words shared",
-                0.04,
-                0.01,
-            ),
-            _else(0.03, 0.98),
-        ],
-    ),
-    _Feature(
-        "Legal form",
-        "legal_form",
-        "legal_form",
-        lambda b: [
-            _null("legal_form"),
-            _level(cll.ExactMatchLevel("legal_form"), "same", 0.9, 0.4),
-            _else(0.1, 0.6),
-        ],
-    ),
-    _Feature(
-        "Registration number",
-        "registration",
-        "registration",
-        lambda b: [
-            _null("registration"),
-            _level(cll.ExactMatchLevel("registration"), "exact match", 0.85, 1e-5),
-            _level(cll.DamerauLevenshteinLevel("registration", 1), "one digit off", 0.08, 1e-4),
-            _else(0.07, 0.9999),
-        ],
-    ),
-    _Feature(
-        "Phone",
-        "phones",
-        "phones",
-        lambda b: [
-            _null("phones"),
-            _level(cll.CustomLevel(_sql(b, "overlap", "phones", n=1)), "shared number", 0.7, 1e-5),
-            _else(0.3, 0.99999),
-        ],
-    ),
-    _Feature(
-        "Country",
-        "country",
-        "country",
-        lambda b: [
-            _null("country"),
-            _level(cll.ExactMatchLevel("country"), "same", 0.97, 0.7),
-            _else(0.03, 0.3),
-        ],
-    ),
-    _Feature(
-        "Address",
-        "address",
-        "address_tokens",
-        lambda b: [
-            _null("address_tokens"),
-            _level(
-                cll.CustomLevel(_sql(b, "jaccard", "address_tokens", t=0.6)),
-                "most words shared",
-                0.6,
-                0.002,
-            ),
-            _level(
-                cll.CustomLevel(_sql(b, "jaccard", "address_tokens", t=0.3)),
-                "some words shared",
-                0.2,
-                0.03,
-            ),
-            _else(0.2, 0.97),
-        ],
-    ),
-)
+            if level.tf != key_column:  # weigh by this level's own u, not the exact level's
+                options["disable_tf_exact_match_detection"] = True
+        levels.append(creator.configure(**options))
+    return CustomComparison(
+        levels, output_column_name=spec.output, comparison_description=spec.name
+    )
 
 
 # -- blocking ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Key:
-    """A blocking key: `parts` joined; `refine` appended to values held by too many records."""
-
-    column: str
-    parts: tuple[str, ...]
-    refine: str | None = None
-    identifier: bool = False
-
-
-PERSON_KEYS = (
-    _Key("b_id", ("id_number",), "skeleton_prefix", identifier=True),
-    _Key("b_names", ("name_skeleton", "father_skeleton")),
-    _Key("b_name", ("name_key",), "father_skeleton"),
-    _Key("b_prefix", ("skeleton_prefix",), "dob_year"),
-    _Key("b_given_year", ("given", "dob_year"), "family"),
-    _Key("b_family_dob", ("family", "dob"), "initials"),
-    _Key("b_dob", ("dob",), "initials"),
-    _Key("b_initials", ("initials", "family"), "dob_year"),
-)
-PERSON_EXPLODED = ("phones",)  # one blocking row per phone number (capped per number)
-ORGANISATION_KEYS = (
-    _Key("b_registration", ("registration",), "first_token", identifier=True),
-    _Key("b_name", ("name_key",), "country"),
-    _Key("b_skeleton", ("name_skeleton",), "country"),
-    _Key("b_prefix", ("skeleton_prefix",), "first_token"),
-)
-ORGANISATION_EXPLODED = ("phones",)
-
-
-def _key_values(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
-    joined: pd.Series | None = None
-    for column in columns:
-        part = frame[column].astype("string")
-        joined = part if joined is None else joined + "|" + part
-    assert joined is not None
-    return joined
-
-
-def _capped(values: pd.Series, cap: int) -> pd.Series:
-    counts = values.map(values.value_counts(dropna=True))
-    return values.where(counts <= cap)
-
-
-def blocking_table(
-    frame: pd.DataFrame,
-    keys: Sequence[_Key],
-    exploded: Sequence[str],
-    config: BlockingConfig,
-) -> pd.DataFrame:
-    """The features plus one capped column per blocking key (see BlockingConfig)."""
-    out = frame.copy()
-    for key in keys:
-        cap = config.identifier_cap if key.identifier else config.cap
-        values = _key_values(frame, key.parts)
-        capped = _capped(values, cap)
-        if key.refine is not None:
-            over = values.notna() & capped.isna()
-            if over.any():
-                refined = (values + "|" + frame[key.refine].astype("string")).where(over)
-                capped = capped.fillna(_capped(refined, cap))
-        out[key.column] = capped.astype(object).where(capped.notna(), None)
-    for column in exploded:
-        lists = frame[column]
-        flat = lists.explode().dropna()
-        keep = set(flat.value_counts().loc[lambda c: c <= config.identifier_cap].index)
-        out[f"b_{column}"] = [
-            ([v for v in items if v in keep] or None) if isinstance(items, list) else None
-            for items in lists.tolist()
-        ]
-    return out
-
-
-def _blocking_rules(keys: Sequence[_Key], exploded: Sequence[str]) -> list[Any]:
+def _blocking_rules(keys: Sequence[BlockingKey], exploded: Sequence[str]) -> list[Any]:
     rules: list[Any] = [block_on(key.column) for key in keys[:1]]
     rules += [block_on(f"b_{c}", arrays_to_explode=[f"b_{c}"]) for c in exploded]
     rules += [block_on(key.column) for key in keys[1:]]
@@ -475,6 +311,8 @@ def _kind(column: str) -> str:
 class _Engine(ABC):
     """Hands out Splink database APIs for one backend and registers typed tables in them."""
 
+    dialect: Backend
+
     @abstractmethod
     def api(self) -> Any:
         """A fresh Splink DatabaseAPI (one per fit or predict, so tables never clash)."""
@@ -489,6 +327,8 @@ class _Engine(ABC):
 
 
 class _DuckDBEngine(_Engine):
+    dialect = "duckdb"
+
     def api(self) -> Any:
         from splink.backends.duckdb import DuckDBAPI
 
@@ -515,6 +355,8 @@ class _DuckDBEngine(_Engine):
 
 
 class _SparkEngine(_Engine):
+    dialect = "spark"
+
     def __init__(self, session: Any = None) -> None:
         try:
             from pyspark.sql import SparkSession
@@ -582,8 +424,8 @@ def _quiet() -> Iterator[None]:
 class _Matcher(ABC):
     """Shared machinery of PersonMatcher and OrgMatcher: features, blocking, Splink calls."""
 
-    features: tuple[_Feature, ...]
-    keys: tuple[_Key, ...]
+    comparisons: tuple[Comparison, ...]
+    keys: tuple[BlockingKey, ...]
     exploded: tuple[str, ...]
     deterministic_rules: tuple[str, ...]
     em_rules: tuple[tuple[str, ...], ...]
@@ -621,6 +463,7 @@ class _Matcher(ABC):
         self.em_max_pairs = em_max_pairs
         self.seed = seed
         self._model: dict[str, Any] | None = None
+        self._tf: dict[str, pd.DataFrame] = {}
         self.trained = False
 
     @abstractmethod
@@ -649,16 +492,9 @@ class _Matcher(ABC):
     def _settings(self, link_type: str, size: int) -> SettingsCreator:
         return SettingsCreator(
             link_type=link_type,  # type: ignore[arg-type]
-            comparisons=[
-                CustomComparison(
-                    f.build(self.backend),
-                    output_column_name=f.output,
-                    comparison_description=f.name,
-                )
-                for f in self.features
-            ],
+            comparisons=[_splink_comparison(spec, self.backend) for spec in self.comparisons],
             blocking_rules_to_generate_predictions=_blocking_rules(self.keys, self.exploded),
-            probability_two_random_records_match=min(0.5, 2.0 / max(size, 4)),
+            probability_two_random_records_match=DEFAULT_PRIOR,
             retain_matching_columns=True,
             retain_intermediate_calculation_columns=True,
             max_iterations=20,
@@ -693,6 +529,7 @@ class _Matcher(ABC):
             blocking_table(self._table(frame), self.keys, self.exploded, self.blocking)
         )
         self._model = None
+        self._tf = {}
         trained = len(table) >= self.min_training_records
         with self._session() as db:
             settings: dict[str, Any] | SettingsCreator = self._settings("dedupe_only", len(table))
@@ -707,11 +544,19 @@ class _Matcher(ABC):
                     max_pairs=pairs, seed=self.seed, min_count_per_level=None, num_chunks=1
                 )
                 settings = sample.misc.save_model_to_json()
+            if not trained:
+                # Term frequencies of a handful of records are noise: the priors stand alone.
+                settings = _without_term_frequencies(
+                    settings.create_settings_dict(self._engine.dialect)
+                    if isinstance(settings, SettingsCreator)
+                    else settings
+                )
             linker = Linker(
                 self._engine.register(db, table, "nexus_records"), settings, log_level=None
             )
-            self._register_term_frequencies(linker, db, table)
             if trained:
+                self._tf = self._term_frequencies(table)
+                self._register_term_frequencies(linker, db)
                 self._train(linker, table)
             self._model = _with_m_floor(linker.misc.save_model_to_json())
         self.trained = trained
@@ -722,7 +567,7 @@ class _Matcher(ABC):
         )
         prior = linker._settings_obj._probability_two_random_records_match
         if not 0 < prior < 0.5:
-            linker._settings_obj._probability_two_random_records_match = min(0.5, 2.0 / len(table))
+            linker._settings_obj._probability_two_random_records_match = DEFAULT_PRIOR
         for columns in self.em_rules:
             # Splink drops the blocked comparisons from the model when an EM rule finds no
             # pairs, so rules with too few pairs to learn from are skipped beforehand.
@@ -733,11 +578,15 @@ class _Matcher(ABC):
                     max_pairs=self.em_max_pairs,
                 )
 
-    def _register_term_frequencies(self, linker: Linker, db: Any, table: pd.DataFrame) -> None:
-        """Term frequencies count distinct identities (see _identity), not records: a name is
-        common when many people bear it, not when one suspect appears in many records.
+    def _term_frequencies(self, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        """Term frequency lookups of the training records, kept with the model so that scoring a
+        handful of new records weighs names by how common they are in everything seen.
+
+        They count distinct identities (see _identity), not records: a name is common when many
+        people bear it, not when one suspect appears in many records.
         """
         identity = _identity(table, self.identifiers)
+        lookups = {}
         for column in self.tf_columns:
             values = table[column]
             present = values.notna()
@@ -750,9 +599,14 @@ class _Matcher(ABC):
             # Leave-one-out: a value's u is the share of *other* identities bearing it (half an
             # identity for a value only one identity bears).
             others = (counts.to_numpy() - 1).clip(min=0.5)
-            lookup = pd.DataFrame(
+            lookups[column] = pd.DataFrame(
                 {column: counts.index.astype(str), f"tf_{column}": others / counts.sum()}
             )
+        return lookups
+
+    def _register_term_frequencies(self, linker: Linker, db: Any) -> None:
+        """The training lookups, for values never seen in training Splink makes no adjustment."""
+        for column, lookup in self._tf.items():
             linker.table_management.register_term_frequency_lookup(
                 self._engine.register(db, lookup, f"nexus_tf_{column}"), column
             )
@@ -801,7 +655,8 @@ class _Matcher(ABC):
             linker = Linker(
                 registered if len(registered) > 1 else registered[0], model, log_level=None
             )
-            self._register_term_frequencies(linker, db, pd.concat(tables, ignore_index=True))
+            if self.trained:
+                self._register_term_frequencies(linker, db)
             del tables
             predictions = linker.inference.predict(
                 threshold_match_probability=floor, warning_mode="never"
@@ -856,7 +711,7 @@ class _Matcher(ABC):
         self, row: Mapping[str, Any], labels: dict[str, dict[int, str]]
     ) -> list[FeatureExplanation]:
         out = []
-        for feature in self.features:
+        for feature in self.comparisons:
             gamma = row.get(f"gamma_{feature.output}")
             if gamma is None or _missing(gamma) or int(gamma) < 0:
                 continue
@@ -1065,6 +920,15 @@ def _identity(table: pd.DataFrame, identifiers: Sequence[str]) -> pd.Series:
     return pd.Series(label, index=table.index)
 
 
+def _without_term_frequencies(model: dict[str, Any]) -> dict[str, Any]:
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            for option in ("tf_adjustment_column", "tf_adjustment_weight", "tf_minimum_u_value"):
+                level.pop(option, None)
+            level.pop("disable_tf_exact_match_detection", None)
+    return model
+
+
 def _with_m_floor(model: dict[str, Any]) -> dict[str, Any]:
     """No level may be impossible for a true match (m = 0 would veto any pair, whatever else
     agrees): m probabilities are kept at or above M_FLOOR.
@@ -1109,7 +973,7 @@ class PersonMatcher(_Matcher):
     nationality and address, with term-frequency adjusted names.
     """
 
-    features = PERSON_FEATURES
+    comparisons = PERSON_COMPARISONS
     keys = PERSON_KEYS
     exploded = PERSON_EXPLODED
     deterministic_rules = (
@@ -1151,7 +1015,7 @@ class OrgMatcher(_Matcher):
     country and address.
     """
 
-    features = ORGANISATION_FEATURES
+    comparisons = ORGANISATION_COMPARISONS
     keys = ORGANISATION_KEYS
     exploded = ORGANISATION_EXPLODED
     deterministic_rules = (
