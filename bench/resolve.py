@@ -1,6 +1,7 @@
-"""Resolution benchmark: Nexus's PersonMatcher against a plain Splink model, in one process, on
-Febrl3 (dedupe), Febrl4 (link A to B) and the scenario's person records; then Nexus alone on N
-synthetic records. Prints ONE JSON line with the figures on stdout; progress goes to stderr.
+"""Resolution benchmark: Nexus's PersonMatcher and a plain Splink model on Febrl3, Febrl4 and the
+scenario's people, then Nexus alone on N synthetic records; ONE JSON line on stdout.
+
+Both tools run in one process; progress goes to stderr.
 
     .venv/bin/python bench/resolve.py                          # everything, 1,000,000 at scale
     .venv/bin/python bench/resolve.py --scale-records 0        # skip the scale test

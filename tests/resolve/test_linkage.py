@@ -133,9 +133,11 @@ def test_the_scenario_people_as_one_spreadsheet_dedupe_with_high_precision(
     true = {
         pair for ids in _groups(owner).values() for pair in itertools.combinations(sorted(ids), 2)
     }
+    precision, recall = len(predicted & true) / len(predicted), len(predicted & true) / len(true)
+    print(f"tiny scenario people as one CSV: precision {precision:.3f}, recall {recall:.3f}")
     assert report.trained
-    assert len(predicted & true) / len(predicted) >= 0.97
-    assert len(predicted & true) / len(true) >= 0.8
+    assert precision >= 0.97
+    assert recall >= 0.88
 
 
 def _groups(assigned: dict[str, str]) -> dict[str, list[str]]:

@@ -8,7 +8,7 @@ import logging
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -51,12 +51,14 @@ Backend = Literal["duckdb", "spark"]
 BACKENDS: tuple[Backend, ...] = ("duckdb", "spark")
 _LEFT, _RIGHT = "a_left", "b_right"  # source_dataset labels in link mode (Splink sorts them)
 _LOG = logging.getLogger("splink")
+_PAIR_COLUMNS = ("match_weight", "match_probability", "unique_id_l", "unique_id_r")
 MIN_EM_PAIRS = 200  # an EM blocking rule with fewer candidate pairs is skipped
 M_FLOOR = 0.005  # smallest m probability a trained level keeps
 # Prior probability that two records match, for a model not trained (too few records) or whose
 # deterministic rules found nothing: one in a thousand, so a match needs two agreeing features
 # (a name alone never makes one).
 DEFAULT_PRIOR = 1e-3
+DETERMINISTIC_RECALL = 0.7  # share of true matches the deterministic rules are taken to find
 
 
 @dataclass(frozen=True)
@@ -303,7 +305,7 @@ def _kind(column: str) -> str:
         return "list"
     if column in INTEGER_COLUMNS:
         return "integer"
-    if column.startswith("tf_"):
+    if column.startswith("tf_") or column in ("match_probability", "match_weight"):
         return "float"
     return "string"
 
@@ -347,6 +349,9 @@ class _DuckDBEngine(_Engine):
             "string": pa.string(),
         }
         schema = pa.schema([(c, types[_kind(c)]) for c in frame.columns])
+        lists = [c for c in frame.columns if _kind(c) == "list" and frame[c].dtype != object]
+        if lists:  # an empty or all-null column comes typed as float
+            frame = frame.astype(dict.fromkeys(lists, object))
         table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
         return api.register(table, table_name=name)
 
@@ -489,7 +494,7 @@ class _Matcher(ABC):
         return table[keep]
 
     # -- settings ------------------------------------------------------------------------------
-    def _settings(self, link_type: str, size: int) -> SettingsCreator:
+    def _settings(self, link_type: str) -> SettingsCreator:
         return SettingsCreator(
             link_type=link_type,  # type: ignore[arg-type]
             comparisons=[_splink_comparison(spec, self.backend) for spec in self.comparisons],
@@ -500,9 +505,8 @@ class _Matcher(ABC):
             max_iterations=20,
         )
 
-    def _model_for(self, link_type: str, size: int) -> dict[str, Any] | SettingsCreator:
-        if self._model is None:
-            return self._settings(link_type, size)
+    def _model_for(self, link_type: str) -> dict[str, Any]:
+        assert self._model is not None, "fit first"
         model = dict(self._model)
         model["link_type"] = link_type
         model.pop("linker_uid", None)
@@ -531,43 +535,41 @@ class _Matcher(ABC):
         self._model = None
         self._tf = {}
         trained = len(table) >= self.min_training_records
+        settings = self._settings("dedupe_only").create_settings_dict(self._engine.dialect)
+        if not trained:  # term frequencies of a handful of records are noise: priors stand alone
+            self._model = _without_term_frequencies(settings)
+            self.trained = False
+            return
         with self._session() as db:
-            settings: dict[str, Any] | SettingsCreator = self._settings("dedupe_only", len(table))
-            if trained:
-                people = table.loc[~_identity(table, self.identifiers).duplicated()]
-                sample = Linker(
-                    self._engine.register(db, people, "nexus_people"), settings, log_level=None
-                )
-                pairs = min(self.u_sample_pairs, len(people) * (len(people) - 1) / 2)
-                del people
-                sample.training.estimate_u_using_random_sampling(
-                    max_pairs=pairs, seed=self.seed, min_count_per_level=None, num_chunks=1
-                )
-                settings = sample.misc.save_model_to_json()
-            if not trained:
-                # Term frequencies of a handful of records are noise: the priors stand alone.
-                settings = _without_term_frequencies(
-                    settings.create_settings_dict(self._engine.dialect)
-                    if isinstance(settings, SettingsCreator)
-                    else settings
-                )
-            linker = Linker(
-                self._engine.register(db, table, "nexus_records"), settings, log_level=None
+            people = table.loc[~_identity(table, self.identifiers).duplicated()]
+            sample = Linker(
+                self._engine.register(db, people, "nexus_people"), settings, log_level=None
             )
-            if trained:
-                self._tf = self._term_frequencies(table)
-                self._register_term_frequencies(linker, db)
-                self._train(linker, table)
-            self._model = _with_m_floor(linker.misc.save_model_to_json())
-        self.trained = trained
+            pairs = min(self.u_sample_pairs, len(people) * (len(people) - 1) / 2)
+            del people
+            sample.training.estimate_u_using_random_sampling(
+                max_pairs=pairs, seed=self.seed, min_count_per_level=None, num_chunks=1
+            )
+            linker = Linker(
+                self._engine.register(db, table, "nexus_records"),
+                sample.misc.save_model_to_json(),
+                log_level=None,
+            )
+            self._tf = self._term_frequencies(table)
+            self._register_term_frequencies(linker, db)
+            self._train(linker, table)
+            model = _with_m_floor(linker.misc.save_model_to_json())
+        if not 0 < model["probability_two_random_records_match"] < 0.5:
+            model["probability_two_random_records_match"] = DEFAULT_PRIOR
+        self._model = model
+        self.trained = True
 
     def _train(self, linker: Linker, table: pd.DataFrame) -> None:
-        linker.training.estimate_probability_two_random_records_match(
-            list(self.deterministic_rules), recall=0.7
-        )
-        prior = linker._settings_obj._probability_two_random_records_match
-        if not 0 < prior < 0.5:
-            linker._settings_obj._probability_two_random_records_match = DEFAULT_PRIOR
+        # ValueError: the rules found more pairs than the recall allows; the prior stays.
+        with suppress(ValueError):
+            linker.training.estimate_probability_two_random_records_match(
+                list(self.deterministic_rules), recall=DETERMINISTIC_RECALL
+            )
         for columns in self.em_rules:
             # Splink drops the blocked comparisons from the model when an EM rule finds no
             # pairs, so rules with too few pairs to learn from are skipped beforehand.
@@ -586,16 +588,23 @@ class _Matcher(ABC):
         people bear it, not when one suspect appears in many records.
         """
         identity = _identity(table, self.identifiers)
+        identified = np.zeros(len(table), dtype=bool)
+        for column in self.identifiers[:-1]:
+            identified |= table[column].notna().to_numpy()
         lookups = {}
         for column in self.tf_columns:
             values = table[column]
-            present = values.notna()
-            counts = (
-                pd.DataFrame({"value": values[present], "who": identity[present]})
-                .drop_duplicates()
-                .groupby("value", sort=True)
-                .size()
-            )
+            present = values.notna().to_numpy()
+            holders = pd.DataFrame(
+                {"value": values[present], "who": identity[present], "known": identified[present]}
+            ).drop_duplicates(["value", "who"])
+            # A record without identifiers is taken for someone already known under that value
+            # where anybody is: sixty name-only records of a suspect do not make a name common.
+            known = holders[holders["known"]]
+            unknown = holders[~holders["known"] & ~holders["value"].isin(known["value"])]
+            counts = pd.concat(
+                [known.groupby("value").size(), unknown.groupby("value").size()]
+            ).sort_index()
             # Leave-one-out: a value's u is the share of *other* identities bearing it (half an
             # identity for a value only one identity bears).
             others = (counts.to_numpy() - 1).clip(min=0.5)
@@ -630,6 +639,8 @@ class _Matcher(ABC):
         right = self._table(other) if other is not None else None
         if self._model is None:
             self.fit(left if right is None else pd.concat([left, right], ignore_index=True))
+        if len(left) < (2 if right is None else 1) or (right is not None and right.empty):
+            return pd.DataFrame(columns=list(_PAIR_COLUMNS))
         if right is None:
             tables = [self._slim(blocking_table(left, self.keys, self.exploded, self.blocking))]
             link_type = "dedupe_only"
@@ -642,14 +653,13 @@ class _Matcher(ABC):
             del both
             tables = [blocked.iloc[: len(left)], blocked.iloc[len(left) :]]
             link_type = "link_only"
-        size = sum(len(t) for t in tables)
         with self._session() as db:
             registered = [
                 self._engine.register(db, t.reset_index(drop=True), f"nexus_input_{i}")
                 for i, t in enumerate(tables)
             ]
-            model = self._model_for(link_type, size)
-            if not explain and isinstance(model, dict):
+            model = self._model_for(link_type)
+            if not explain:
                 model["retain_matching_columns"] = False
                 model["retain_intermediate_calculation_columns"] = False
             linker = Linker(
@@ -767,8 +777,8 @@ class _Matcher(ABC):
         strong = edges[edges["match_probability"] >= cut]
         with self._session() as db:
             clustered = cluster_pairwise_predictions_at_threshold(
-                pd.DataFrame({"unique_id": ids}),
-                strong,
+                self._engine.register(db, pd.DataFrame({"unique_id": ids}), "nexus_nodes"),
+                self._engine.register(db, strong.reset_index(drop=True), "nexus_edges"),
                 db,
                 "unique_id",
                 threshold_match_probability=cut,
@@ -881,15 +891,15 @@ def _confidence(
 
 
 def _identity(table: pd.DataFrame, identifiers: Sequence[str]) -> pd.Series:
-    """Who a record is, as far as identifiers tell: records sharing any identifier (an ID
-    number, a phone) are one identity, transitively (connected components by label
-    propagation); a record without identifiers is known by its name and father's name (the
-    `fallback` given as "a|b"), else by itself.
+    """Who a record is, as far as can be told without a model, for estimating u and term
+    frequencies: records sharing an ID number, a phone, or a name with a father's name (the
+    last of `identifiers`, "a|b") are one identity, transitively (connected components by
+    label propagation). Rough on purpose: it only keeps a suspect's many records from counting
+    as many people.
     """
     *columns, fallback = identifiers
     n = len(table)
     keys: list[tuple[np.ndarray, np.ndarray]] = []  # (record positions, key codes)
-    has_id = np.zeros(n, dtype=bool)
     for column in columns:
         values = table[column].reset_index(drop=True)
         if values.map(lambda v: isinstance(v, list)).any():
@@ -900,12 +910,11 @@ def _identity(table: pd.DataFrame, identifiers: Sequence[str]) -> pd.Series:
         codes, _ = pd.factorize(values.astype(str))
         rows = values.index.to_numpy()
         keys.append((rows, codes))
-        has_id[rows] = True
     first, second = fallback.split("|")
     named = table[first].astype("string") + "|" + table[second].astype("string").fillna("")
     named = named.reset_index(drop=True)
-    named = named[~has_id & named.notna().to_numpy()]
-    if not named.empty:
+    named = named[named.notna().to_numpy()]
+    if not named.empty:  # a record without name is known by its identifiers or by itself
         keys.append((named.index.to_numpy(), pd.factorize(named)[0]))
     label = np.arange(n)
     for _ in range(50):  # each round at least halves the distance to a component's minimum
