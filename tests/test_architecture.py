@@ -28,7 +28,9 @@ ALLOWED = {
     "policy": {"store"},
     "ingest": {"store", "policy"},
     "resolve": {"store", "policy", "ingest"},
-    "cli": {"store", "policy", "ingest", "scenario", "resolve"},
+    "graph": {"store", "policy", "ingest", "resolve"},
+    "finance": {"store", "policy", "ingest", "resolve", "graph"},
+    "cli": {"store", "policy", "ingest", "scenario", "resolve", "graph", "finance"},
 }
 
 

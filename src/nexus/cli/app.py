@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from nexus.cli import finance as finance_commands
+from nexus.cli import network as network_commands
+from nexus.cli.common import (
+    AsUser,
+    RichProgress,
+    app_context,
+    console,
+    errors,
+    open_output,
+    progress_bar,
+)
 from nexus.cli.context import AppContext
 from nexus.cli.render import entity_panel, ingest_table, quarantine_table
 from nexus.exceptions import NexusError
@@ -40,13 +48,6 @@ app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(scenario_app, name="scenario")
 
-console = Console()
-errors = Console(stderr=True)
-
-AsUser = Annotated[
-    str | None, typer.Option("--as", help="Act as this user (default: the administrator).")
-]
-
 
 @app.callback()
 def _options(
@@ -68,52 +69,11 @@ def _options(
     ctx.call_on_close(ctx.obj.close)
 
 
-def _ctx(ctx: typer.Context) -> AppContext:
-    obj = ctx.obj
-    assert isinstance(obj, AppContext)
-    return obj
-
-
-class _RichProgress:
-    """Adapts the ingest runner's progress reports to a Rich progress bar."""
-
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.task: Any = None
-
-    def start(self, source: str, total: int | None) -> None:
-        self.task = self.progress.add_task(source, total=total)
-
-    def advance(self, rows: int) -> None:
-        self.progress.advance(self.task, rows)
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=False,
-        disable=not errors.is_terminal,
-    )
-
-
-@contextmanager
-def _output(path: str) -> Any:
-    if path == "-":
-        yield sys.stdout.buffer
-    else:
-        with open(path, "wb") as fh:
-            yield fh
-
-
 # -- set-up ------------------------------------------------------------------------------------
 @app.command()
 def init(ctx: typer.Context) -> None:
     """Create (or upgrade) the store and, on a fresh install, the administrator."""
-    app_ctx = _ctx(ctx)
+    app_ctx = app_context(ctx)
     app_ctx.settings.home.mkdir(parents=True, exist_ok=True)
     created = app_ctx.ensure_admin()
     console.print(
@@ -132,8 +92,8 @@ def _run_ingest(
 ) -> None:
     """Run the ingestion with progress bars, print the summary, exit 1 on quarantined rows."""
     viewer = app_ctx.viewer(as_user)
-    with _progress() as progress:
-        report = ingest(app_ctx.access, viewer, plan, files, _RichProgress(progress))
+    with progress_bar() as progress:
+        report = ingest(app_ctx.access, viewer, plan, files, RichProgress(progress))
     console.print(ingest_table(report))
     if report.rows_quarantined:
         console.print(
@@ -159,7 +119,7 @@ def ingest_cmd(
     ] = False,
 ) -> None:
     """Load CSV, Excel or JSON-lines files through a declarative mapping."""
-    app_ctx = _ctx(ctx)
+    app_ctx = app_context(ctx)
     plan = load_mapping(mapping, app_ctx.settings)
     _run_ingest(app_ctx, as_user, plan, files or [], allow_rejects)
 
@@ -178,7 +138,7 @@ def import_ftm(
     ] = False,
 ) -> None:
     """Import FtM entities (from Aleph, OpenSanctions or `nexus export`) with a provenance."""
-    app_ctx = _ctx(ctx)
+    app_ctx = app_context(ctx)
     caveats = frozenset(caveat or [])
     app_ctx.settings.check_marking(classification, caveats)
     plan = ftm_plan(files[0], Provenance(dataset, agency, classification, caveats), files)
@@ -196,9 +156,9 @@ def export(
     as_user: AsUser = None,
 ) -> None:
     """Write what the viewer may see as FtM entity JSON lines (or statements)."""
-    app_ctx = _ctx(ctx)
+    app_ctx = app_context(ctx)
     reader = app_ctx.access.reader(app_ctx.viewer(as_user))
-    with _output(output) as fh:
+    with open_output(output) as fh:
         if format == "ftm":
             count = write_entities(reader.iter_entities(dataset=dataset), fh)
         elif format == "statements":
@@ -211,7 +171,7 @@ def export(
 @app.command()
 def status(ctx: typer.Context, as_user: AsUser = None) -> None:
     """What the viewer can see: datasets, entities, statements, quarantine, recent runs."""
-    app_ctx = _ctx(ctx)
+    app_ctx = app_context(ctx)
     reader = app_ctx.access.reader(app_ctx.viewer(as_user))
     table = Table("dataset", "statements", title=f"Visible to {reader.viewer.name}")
     for name, count in sorted(reader.datasets().items()):
@@ -243,7 +203,7 @@ def entity_show(
     json: Annotated[bool, typer.Option("--json", help="Print FtM JSON instead.")] = False,
 ) -> None:
     """One entity with every visible statement's source, marking and dates."""
-    app_ctx = _ctx(ctx)
+    app_ctx = app_context(ctx)
     reader = app_ctx.access.reader(app_ctx.viewer(as_user))
     entity = reader.entity(entity_id)
     if json:
@@ -268,7 +228,7 @@ def entity_list(
     as_user: AsUser = None,
 ) -> None:
     """List visible entities."""
-    app_ctx = _ctx(ctx)
+    app_ctx = app_context(ctx)
     reader = app_ctx.access.reader(app_ctx.viewer(as_user))
     total = reader.count_entities(schema=schema, dataset=dataset)
     table = Table("id", "schema", "caption", "datasets", title=f"{total} entities")
@@ -289,7 +249,7 @@ def quarantine_list(
     json: Annotated[bool, typer.Option("--json", help="JSON lines with the raw records.")] = False,
 ) -> None:
     """Rejected rows with file, row, field and reason."""
-    app_ctx = _ctx(ctx)
+    app_ctx = app_context(ctx)
     reader = app_ctx.access.reader(app_ctx.viewer(as_user))
     records = reader.quarantine(run_id=run, limit=limit)
     if json:
@@ -331,7 +291,7 @@ def user_add(
     as_user: AsUser = None,
 ) -> None:
     """Create or update a user (administrators only)."""
-    app_ctx = _ctx(ctx)
+    app_ctx = app_context(ctx)
     user = UserRecord(
         name, agency, clearance, frozenset(compartment or []), partner, frozenset(role or [])
     )
@@ -342,7 +302,7 @@ def user_add(
 @user_app.command("list")
 def user_list(ctx: typer.Context) -> None:
     """Every user with agency, clearance, compartments, partner and roles."""
-    app_ctx = _ctx(ctx)
+    app_ctx = app_context(ctx)
     table = Table("name", "agency", "clearance", "compartments", "partner", "roles")
     for user in app_ctx.store.users():
         table.add_row(
@@ -360,7 +320,7 @@ def user_list(ctx: typer.Context) -> None:
 @audit_app.command("verify")
 def audit_verify(ctx: typer.Context) -> None:
     """Check that no audit entry was altered or removed."""
-    verdict = verify_audit(_ctx(ctx).store)
+    verdict = verify_audit(app_context(ctx).store)
     if verdict.intact:
         console.print(
             f"[green]Audit log intact[/green]: {verdict.entries} entries chain correctly."
@@ -389,7 +349,7 @@ def resolve_cmd(
     from nexus.resolve.features import person_frame
     from nexus.resolve.pipeline import resolve
 
-    app_ctx = _ctx(ctx)
+    app_ctx = app_context(ctx)
     viewer = app_ctx.viewer(as_user)
     with errors.status("resolving"):
         report = resolve(
@@ -417,7 +377,7 @@ def review(
     """Decide uncertain pairs one by one: same, not the same, unsure, or quit."""
     from nexus.resolve.pipeline import judge
 
-    app_ctx = _ctx(ctx)
+    app_ctx = app_context(ctx)
     viewer = app_ctx.viewer(as_user)
     reader = app_ctx.access.reader(viewer)
     queue = reader.review_queue(limit=limit)
@@ -469,7 +429,7 @@ def _judge(
 ) -> None:
     from nexus.resolve.pipeline import judge
 
-    app_ctx = _ctx(ctx)
+    app_ctx = app_context(ctx)
     record = judge(app_ctx.access, app_ctx.viewer(as_user), left, right, verdict, note)
     done = "Merged" if verdict == "same" else "Split"
     console.print(f"{done} {record.left_id} and {record.right_id} (judgement {record.id}).")
@@ -528,6 +488,10 @@ def scenario_generate(
         f"{len(report.mappings)} mappings under {outdir / 'data'} (load each with "
         f"`nexus ingest MAPPING`); ground truth in {outdir / 'truth'} (never load it)."
     )
+
+
+network_commands.register(app)
+finance_commands.register(app)
 
 
 def main() -> None:
