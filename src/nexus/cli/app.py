@@ -10,6 +10,7 @@ import orjson
 import typer
 from rich.table import Table
 
+from nexus.cli import alerts as alert_commands
 from nexus.cli import finance as finance_commands
 from nexus.cli import network as network_commands
 from nexus.cli.common import (
@@ -492,6 +493,7 @@ def scenario_generate(
 
 network_commands.register(app)
 finance_commands.register(app)
+alert_commands.register(app)
 
 
 def main() -> None:
