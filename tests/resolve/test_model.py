@@ -284,7 +284,22 @@ def test_organisation_names_match_across_legal_form_spellings() -> None:
         ]
     )
     assert [(p.left, p.right) for p in pairs] == [("1", "2")]
-    assert {e.feature: e.level for e in pairs[0].explanation}["Name"] == "exact match"
+    name = {e.feature: e.level for e in pairs[0].explanation}["Name"]
+    assert name == "exact match, registered company name"
+
+
+def test_a_registered_company_name_is_one_company_a_shop_name_is_not() -> None:
+    # A registry keeps company names unique; two shops may share a name.
+    matcher = OrgMatcher()
+    records = [
+        {"id": "c1", "name": "Indus Hardware (Pvt) Ltd", "dataset": "customs"},
+        {"id": "c2", "name": "INDUS HARDWARE PRIVATE LIMITED", "dataset": "goaml"},
+        {"id": "c3", "name": "Indus Hardware", "dataset": "fia"},
+        {"id": "s1", "name": "Bismillah Hardware Store", "dataset": "customs"},
+        {"id": "s2", "name": "Bismillah Hardware Store", "dataset": "goaml"},
+    ]
+    matched = {(p.left, p.right) for p in matcher.predict(records) if p.probability >= 0.9}
+    assert matched == {("c1", "c2"), ("c1", "c3"), ("c2", "c3")}
 
 
 def test_the_spark_backend_says_what_to_install_when_pyspark_is_missing() -> None:

@@ -11,7 +11,6 @@ import pytest
 
 from nexus.ingest import ingest, load_mapping
 from nexus.policy import AccessLayer
-from nexus.resolve.features import person_frame
 from nexus.resolve.model import PersonMatcher
 from nexus.resolve.pipeline import cluster_members, judge, resolve
 from nexus.scenario.generate import GenerationReport, generate
@@ -79,7 +78,7 @@ def scores(access: AccessLayer, scenario: GenerationReport, viewer: str) -> tupl
 @pytest.fixture
 def resolved(access: AccessLayer, scenario: GenerationReport) -> AccessLayer:
     load_people(access, scenario)
-    resolve(access, access.viewer("admin"), PersonMatcher(), person_frame)
+    resolve(access, access.viewer("admin"), PersonMatcher())
     return access
 
 
@@ -106,14 +105,14 @@ def test_an_analysts_split_survives_a_later_automatic_run(resolved: AccessLayer)
     reader = resolved.reader("admin")
     cluster = next(m for m in cluster_members(reader).values() if len(m) == 2)
     judge(resolved, resolved.viewer("admin"), cluster[0], cluster[1], "not_same")
-    resolve(resolved, resolved.viewer("admin"), PersonMatcher(), person_frame, incremental=False)
+    resolve(resolved, resolved.viewer("admin"), PersonMatcher(), incremental=False)
     assert not any(
         set(cluster) <= set(m) for m in cluster_members(resolved.reader("admin")).values()
     )
 
 
 def test_a_second_run_scores_only_new_records(resolved: AccessLayer) -> None:
-    report = resolve(resolved, resolved.viewer("admin"), PersonMatcher(), person_frame)
+    report = resolve(resolved, resolved.viewer("admin"), PersonMatcher())
     assert report.incremental and report.new_records == 0 and report.matches == 0
 
 
@@ -122,7 +121,7 @@ def test_resolution_for_a_viewer_uses_only_what_they_may_see(
 ) -> None:
     load_people(access, scenario)
     clerk = access.viewer("fia_clerk")
-    resolve(access, clerk, PersonMatcher(), person_frame)
+    resolve(access, clerk, PersonMatcher())
     scope = access.scope(clerk)
     links = access.store.links(access.scope(access.viewer("admin")))
     assert links and all(scope.allows(link.evidence) for link in links)

@@ -332,10 +332,13 @@ def audit_verify(ctx: typer.Context) -> None:
 
 
 # -- resolution --------------------------------------------------------------------------------
-def _matcher(threshold: float, backend: str) -> Any:
-    from nexus.resolve.model import PersonMatcher
+def _matchers(threshold: float, backend: str) -> tuple[Any, Any]:
+    from nexus.resolve.model import OrgMatcher, PersonMatcher
 
-    return PersonMatcher(backend=backend, threshold=threshold)
+    people = PersonMatcher(backend=backend, threshold=threshold)
+    return people, OrgMatcher(
+        backend=backend, threshold=threshold, spark_session=people.spark_session
+    )
 
 
 @app.command("resolve")
@@ -346,20 +349,24 @@ def resolve_cmd(
     threshold: Annotated[float, typer.Option(help="Probability from which pairs merge.")] = 0.9,
     backend: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
 ) -> None:
-    """Find the same person across agencies' records, from what the viewer may see."""
-    from nexus.resolve.features import person_frame
+    """Find the same person or organisation across agencies' records, from what the viewer
+    may see."""
     from nexus.resolve.pipeline import resolve
 
     app_ctx = app_context(ctx)
     viewer = app_ctx.viewer(as_user)
     with errors.status("resolving"):
-        report = resolve(
-            app_ctx.access, viewer, _matcher(threshold, backend), person_frame, incremental=not full
+        people, organisations = _matchers(threshold, backend)
+        report = resolve(app_ctx.access, viewer, people, organisations, incremental=not full)
+    for kind, counts in report.kinds.items():
+        console.print(
+            f"{counts.records} {kind} records ({counts.new_records} new): "
+            f"{counts.matches} matches, {counts.review} pairs for review."
         )
     console.print(
-        f"{report.records} person records ({report.new_records} new"
-        f"{', incremental' if report.incremental else ''}): {report.matches} matches, "
-        f"{report.review} pairs for review (`nexus review --as {viewer.name}`)."
+        f"{report.records} records{' (incremental)' if report.incremental else ''}: "
+        f"{report.matches} matches, {report.review} pairs for review "
+        f"(`nexus review --as {viewer.name}`)."
     )
 
 

@@ -20,6 +20,7 @@ import phonenumbers
 from followthemoney import registry
 
 from nexus.resolve.normalise import (
+    canonical_legal_form,
     canonical_token,
     cnic_gender,
     normalise_cnic,
@@ -27,6 +28,7 @@ from nexus.resolve.normalise import (
     parse_date,
     parse_org_name,
     parse_person_name,
+    registered_form,
     skeleton,
 )
 
@@ -107,7 +109,8 @@ ORGANISATION_COLUMNS = (
     "name",
     "name_key",  # sorted canonical tokens of the core (the name without its legal form)
     "core",
-    "legal_form",
+    "legal_form",  # canonical legal forms from the name, else from the legalForm property
+    "registered_form",  # the legal form when it is an incorporated one (registry-unique names)
     "tokens",
     "name_skeleton",
     "registration",
@@ -205,10 +208,11 @@ def organisation_frame(records: Records, workers: int | None = None) -> pd.DataF
         phones = _derive(_joined(raw["phone"], ";"), _phone_row, (("phones", "list"),), pool)
     number = text["registrationNumber"].where(text["registrationNumber"] != "", text["idNumber"])
     registration = _derive(number, _registration_row, (("registration", "text"),))
-    written_form = text["legalForm"].str.casefold().where(text["legalForm"] != "", None)
+    written_form = _derive(text["legalForm"], _legal_form_row, (("form", "text"),))["form"]
     country = text["jurisdiction"].where(text["jurisdiction"] != "", text["country"])
     countries = _derive(country, _country_row, (("country", "text"),))
     address = _derive(_joined(raw["address"]), _address_row, (("tokens", "list"),))
+    legal_form = _coalesce(org["legal_form"], written_form)
     return pd.DataFrame(
         {
             "unique_id": raw["id"].astype(str).to_numpy(),
@@ -216,7 +220,10 @@ def organisation_frame(records: Records, workers: int | None = None) -> pd.DataF
             "name": text["name"].where(text["name"] != "", None).to_numpy(),
             "name_key": org["name_key"],
             "core": org["core"],
-            "legal_form": _coalesce(org["legal_form"], written_form.to_numpy()),
+            "legal_form": legal_form,
+            "registered_form": _derive(
+                pd.Series(legal_form).fillna(""), _registered_row, (("form", "text"),)
+            )["form"],
             "tokens": org["tokens"],
             "name_skeleton": org["name_skeleton"],
             "registration": registration["registration"],
@@ -663,6 +670,14 @@ def _org_row(name: str) -> tuple[str, ...]:
         skeleton(parsed.core).replace(" ", "")[:ORG_SKELETON_PREFIX],
         tokens[0] if tokens else "",
     )
+
+
+def _legal_form_row(text: str) -> tuple[str]:
+    return (canonical_legal_form(text) or "",)
+
+
+def _registered_row(form: str) -> tuple[str]:
+    return (registered_form(form) or "",)
 
 
 def _registration_row(text: str) -> tuple[str]:

@@ -106,6 +106,7 @@ class Level:
     column: one within the other) | overlap (lists share an item) | jaccard (param: share of
     the union) | sql (param: the condition, standard SQL) | else. `tf`: term-frequency adjusted
     on that column (on its own u unless it is the exact level of the comparison's key).
+    `fixed_u`: u is a fact of the world (a registry's unique names), not estimated.
     """
 
     label: str
@@ -115,6 +116,7 @@ class Level:
     m: float | None = None
     u: float | None = None
     tf: str | None = None
+    fixed_u: bool = False  # u is known (not estimated from the data)
 
 
 @dataclass(frozen=True)
@@ -214,13 +216,31 @@ PERSON_COMPARISONS = (
     _same("Nationality", "nationality", 0.97, 0.7),
     _ADDRESS,
 )
+# The same name with the same registered legal form, or with it on one side and no legal form
+# written on the other ("Ittefaq Goods Transport" for "… (Pvt) Ltd"), in one country.
+_SAME_REGISTERED_NAME = (
+    "name_key_l = name_key_r"
+    " AND (registered_form_l = registered_form_r"
+    " OR (registered_form_l IS NOT NULL AND legal_form_r IS NULL)"
+    " OR (registered_form_r IS NOT NULL AND legal_form_l IS NULL))"
+    " AND (country_l IS NULL OR country_r IS NULL OR country_l = country_r)"
+)
 ORGANISATION_COMPARISONS = (
     Comparison(
         "Name",
         "name",
         "name_key",
         (
-            Level("exact match", "exact", "name_key", m=0.6, u=0.001, tf="name_key"),
+            # A registry keeps incorporated bodies' names unique within its country.
+            Level(
+                "exact match, registered company name",
+                "sql",
+                param=_SAME_REGISTERED_NAME,
+                m=0.3,
+                u=1e-5,
+                fixed_u=True,
+            ),
+            Level("exact match", "exact", "name_key", m=0.3, u=0.001, tf="name_key"),
             Level("skeleton match", "exact", "name_skeleton", m=0.15, u=0.001),
             Level("one name within the other", "subset", "tokens", m=0.1, u=0.002),
             Level("similar spelling", "jaro_winkler", "name_key", 0.92, m=0.08, u=0.003),
@@ -275,6 +295,8 @@ def _splink_comparison(spec: Comparison, backend: Backend) -> Any:
             options["m_probability"] = level.m
         if level.u is not None:
             options["u_probability"] = level.u
+            if level.fixed_u:
+                options["fix_u_probability"] = True
         if level.tf is not None:
             options.update(
                 tf_adjustment_column=level.tf, tf_adjustment_weight=1.0, tf_minimum_u_value=1e-4
@@ -471,6 +493,11 @@ class _Matcher(ABC):
         self._tf: dict[str, pd.DataFrame] = {}
         self.trained = False
 
+    @property
+    def spark_session(self) -> Any:
+        """The Spark session of the Spark backend (to share with another matcher), else None."""
+        return getattr(self._engine, "session", None)
+
     @abstractmethod
     def featurise(self, records: Any) -> pd.DataFrame:
         """The feature frame of raw records (a feature frame is passed through)."""
@@ -570,10 +597,20 @@ class _Matcher(ABC):
             linker.training.estimate_probability_two_random_records_match(
                 list(self.deterministic_rules), recall=DETERMINISTIC_RECALL
             )
+        settings = linker._settings_obj  # Splink has no public setter for the prior
+        if not 0 < settings._probability_two_random_records_match < 0.5:
+            # The rules found no pair (organisations without registration numbers or
+            # countries): EM cannot start from a prior of 0.
+            settings._probability_two_random_records_match = DEFAULT_PRIOR
         for columns in self.em_rules:
             # Splink drops the blocked comparisons from the model when an EM rule finds no
             # pairs, so rules with too few pairs to learn from are skipped beforehand.
-            if _pair_count(table, columns) >= MIN_EM_PAIRS:
+            if _pair_count(table, columns) < MIN_EM_PAIRS:
+                continue
+            # ValueError: EM drove the prior to 1 (every pair in the block looked like a
+            # match: the other comparisons hardly ever apply); Splink keeps the model as it
+            # was before the rule, which is what is wanted.
+            with suppress(ValueError):
                 linker.training.estimate_parameters_using_expectation_maximisation(
                     block_on(*columns),
                     estimate_without_term_frequencies=True,
@@ -1030,6 +1067,7 @@ class OrgMatcher(_Matcher):
     deterministic_rules = (
         "l.registration = r.registration AND l.name_skeleton = r.name_skeleton",
         "l.name_key = r.name_key AND l.country = r.country",
+        "l.name_key = r.name_key AND l.registered_form = r.registered_form",
     )
     em_rules = (("registration",), ("name_key",))
     identifiers = ("registration", "phones", "name_key|country")
@@ -1038,6 +1076,7 @@ class OrgMatcher(_Matcher):
         "name_skeleton",
         "tokens",
         "legal_form",
+        "registered_form",
         "registration",
         "phones",
         "country",

@@ -25,7 +25,13 @@ from nexus.resolve.normalise_names import (
     parse_person_name,
     title_count,
 )
-from nexus.resolve.normalise_orgs import OrgName, legal_form_count, parse_org_name
+from nexus.resolve.normalise_orgs import (
+    OrgName,
+    canonical_legal_form,
+    legal_form_count,
+    parse_org_name,
+    registered_form,
+)
 from nexus.resolve.normalise_text import SCRIPTS, detect_script, skeleton, to_latin
 
 __all__ = [
@@ -34,6 +40,7 @@ __all__ = [
     "DateValue",
     "OrgName",
     "PersonName",
+    "canonical_legal_form",
     "canonical_token",
     "canonical_tokens",
     "cnic_gender",
@@ -49,6 +56,7 @@ __all__ = [
     "parse_date",
     "parse_org_name",
     "parse_person_name",
+    "registered_form",
     "skeleton",
     "to_latin",
 ]

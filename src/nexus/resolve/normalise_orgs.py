@@ -40,6 +40,7 @@ class _Forms:
     forms: dict[tuple[str, ...], str]
     longest: int
     prefixes: frozenset[tuple[str, ...]]
+    registered: frozenset[str]
     stopwords: frozenset[str]
     abbreviations: dict[str, str]
     count: int
@@ -69,15 +70,44 @@ def _legal_forms() -> _Forms:
         for variant in string_list(short, LEGAL_FORMS, str(full)):
             abbreviations[latin_letters(variant)] = str(full)
     prefixes = string_list(data.get("prefixes"), LEGAL_FORMS, "prefixes")
+    registered = string_list(data.get("registered"), LEGAL_FORMS, "registered")
+    unknown = sorted(set(registered) - set(forms.values()))
+    if unknown:
+        raise ConfigError(
+            f"resolve/data/{LEGAL_FORMS}: registered forms {', '.join(unknown)} are not in forms"
+        )
     stopwords = string_list(data.get("stopwords"), LEGAL_FORMS, "stopwords")
     return _Forms(
         forms=forms,
         longest=max(len(k) for k in forms),
         prefixes=frozenset(_word_tuple(p) for p in prefixes),
+        registered=frozenset(registered),
         stopwords=frozenset(latin_letters(s) for s in stopwords),
         abbreviations=abbreviations,
         count=len(set(forms.values())),
     )
+
+
+def registered_form(legal_form: str | None) -> str | None:
+    """The legal form when it includes a registered one (an incorporated body, whose name its
+    registry keeps unique: "exchange company private limited"), else None."""
+    if not legal_form:
+        return None
+    padded = f" {legal_form} "
+    registered = _legal_forms().registered
+    return legal_form if any(f" {form} " in padded for form in registered) else None
+
+
+def canonical_legal_form(text: str | None) -> str | None:
+    """A legal form as written on its own ("(Pvt.) Ltd", "Private Limited Company") in the
+    canonical words parse_org_name gives it ("private limited"); unknown forms as plain words."""
+    if not text or not text.strip():
+        return None
+    # Read as the end of a name, so several forms in a row are found as they are in names.
+    parsed = parse_org_name(f"x {text}")
+    if parsed.core == "x" and parsed.legal_form:
+        return parsed.legal_form
+    return " ".join(plain(w) for w, _ in _words(text)) or None
 
 
 def legal_form_count() -> int:

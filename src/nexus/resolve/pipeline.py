@@ -1,11 +1,11 @@
-"""Runs resolution over the store for one viewer: records from what they may see, pairs scored
-by the matcher, links saved with their evidence; analysts' merges and splits as judgements.
+"""Runs resolution over the store for one viewer: people and organisations from what they may see,
+pairs scored by the matchers, links saved with their evidence; analysts' merges and splits.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
@@ -13,7 +13,7 @@ from nexus.exceptions import NotFound
 from nexus.policy import AccessLayer, Reader, Viewer
 from nexus.store import ID_PROP, JudgementRecord, LinkRecord, StoredStatement, utc_now
 
-# FtM properties the matcher reads, by the name the feature builder expects.
+# FtM properties the matchers read, by the name the feature builders expect.
 PERSON_PROPS = (
     "name",
     "fatherName",
@@ -26,22 +26,67 @@ PERSON_PROPS = (
     "passportNumber",
     "alias",
 )
+ORGANISATION_PROPS = (
+    "name",
+    "registrationNumber",
+    "idNumber",
+    "phone",
+    "address",
+    "jurisdiction",
+    "country",
+    "legalForm",
+    "alias",
+)
+# Read as lists (every value counts); other properties by their first value.
+LIST_PROPS = frozenset({"phone", "idNumber", "alias"})
 VERDICTS = ("same", "not_same", "unsure")
 
 
 class Matcher(Protocol):
-    """What the pipeline needs from a matcher (nexus.resolve.model.PersonMatcher)."""
+    """What the pipeline needs from a matcher (nexus.resolve.model.PersonMatcher, OrgMatcher)."""
 
     threshold: float
     review_band: tuple[float, float]
+
+    def featurise(self, records: Any) -> Any: ...
 
     def fit(self, frame: Any) -> None: ...
 
     def predict(self, frame: Any, other: Any = None) -> list[Any]: ...
 
 
+@dataclass(frozen=True)
+class RecordKind:
+    """Records one matcher resolves: the schema asked of the reader (with its descendants, less
+    `excluded`) and the properties read.
+    """
+
+    name: str
+    schema: str
+    props: tuple[str, ...]
+    excluded: frozenset[str] = frozenset()
+
+
+PEOPLE = RecordKind("person", "Person", PERSON_PROPS)
+# Companies, organisations, public bodies, and the bare LegalEntity of a bank extract's account
+# title (which may be a person or a business: the extract does not say).
+ORGANISATIONS = RecordKind("organisation", "LegalEntity", ORGANISATION_PROPS, frozenset({"Person"}))
+
+
+@dataclass
+class KindReport:
+    """Counts for one kind of record (people, organisations, accounts, …)."""
+
+    records: int = 0
+    new_records: int = 0
+    matches: int = 0
+    review: int = 0
+
+
 @dataclass
 class ResolveReport:
+    """What a run did, in total and per kind of record."""
+
     viewer: str
     records: int = 0
     new_records: int = 0
@@ -49,42 +94,61 @@ class ResolveReport:
     review: int = 0
     run: str = ""
     incremental: bool = False
+    kinds: dict[str, KindReport] = field(default_factory=dict)
+
+    def add(self, kind: str, counts: KindReport) -> None:
+        self.kinds[kind] = counts
+        self.records += counts.records
+        self.new_records += counts.new_records
+        self.matches += counts.matches
+        self.review += counts.review
 
 
 @dataclass
 class SourceRecord:
-    """One source entity's values, as the feature builder reads them, and their markings."""
+    """One source entity's values, as the feature builders read them, and their markings."""
 
     id: str
     dataset: str
+    schema: str = ""
     values: dict[str, list[str]] = field(default_factory=dict)
     evidence: set[int] = field(default_factory=set)
     first_seen: str = ""
 
-    def as_row(self) -> dict[str, Any]:
+    def as_row(self, props: Sequence[str] = PERSON_PROPS) -> dict[str, Any]:
         row: dict[str, Any] = {"id": self.id, "dataset": self.dataset}
-        for prop in PERSON_PROPS:
+        for prop in props:
             values = self.values.get(prop, [])
-            if prop in ("phone", "idNumber", "alias"):
-                row[prop] = values
-            else:
-                row[prop] = values[0] if values else None
+            row[prop] = values if prop in LIST_PROPS else (values[0] if values else None)
         return row
 
 
-def person_records(reader: Reader) -> list[SourceRecord]:
-    """Every Person source entity the reader may see, with the markings of what was read."""
+def source_records(reader: Reader, kind: RecordKind) -> list[SourceRecord]:
+    """Every source entity of the kind the reader may see, with the markings of what was read."""
     records: dict[str, SourceRecord] = {}
-    for stmt in reader.iter_statements(schema="Person"):
+    for stmt in reader.iter_statements(schema=kind.schema):
+        if stmt.schema in kind.excluded:
+            continue
         record = records.get(stmt.entity_id)
         if record is None:
-            record = records[stmt.entity_id] = SourceRecord(stmt.entity_id, stmt.dataset)
-            record.first_seen = stmt.first_seen
+            record = records[stmt.entity_id] = SourceRecord(
+                stmt.entity_id, stmt.dataset, stmt.schema, first_seen=stmt.first_seen
+            )
         record.evidence.add(stmt.marking_id)
         record.first_seen = min(record.first_seen, stmt.first_seen)
-        if stmt.prop != ID_PROP and stmt.prop in PERSON_PROPS:
+        if stmt.prop != ID_PROP and stmt.prop in kind.props:
             record.values.setdefault(stmt.prop, []).append(_as_written(stmt))
     return [records[key] for key in sorted(records)]
+
+
+def person_records(reader: Reader) -> list[SourceRecord]:
+    """Every Person source entity the reader may see."""
+    return source_records(reader, PEOPLE)
+
+
+def organisation_records(reader: Reader) -> list[SourceRecord]:
+    """Every Company, Organization, PublicBody or bare LegalEntity the reader may see."""
+    return source_records(reader, ORGANISATIONS)
 
 
 def _as_written(stmt: StoredStatement) -> str:
@@ -97,56 +161,83 @@ def _as_written(stmt: StoredStatement) -> str:
 def resolve(
     access: AccessLayer,
     viewer: Viewer,
-    matcher: Matcher,
-    to_frame: Callable[[Iterable[dict[str, Any]]], Any],
+    people: Matcher | None = None,
+    organisations: Matcher | None = None,
     *,
     incremental: bool = True,
 ) -> ResolveReport:
-    """Score the viewer's Person records and save links; with `incremental`, only records not
-    seen by an earlier run are compared (against everything), so old pairs are not re-scored."""
+    """Score the viewer's people and organisations and save links. With `incremental`, only
+    records not seen by an earlier run are compared (against everything), so old pairs are not
+    re-scored. Matchers default to PersonMatcher() and OrgMatcher() (DuckDB).
+    """
+    from nexus.resolve.model import OrgMatcher, PersonMatcher
+
     reader = access.reader(viewer)
     started = utc_now()
-    records = person_records(reader)
-    report = ResolveReport(viewer=viewer.name, records=len(records), run=f"resolve-{started}")
-    if len(records) >= 2:
-        seen = access.store.resolved_ids(viewer.name)
-        new = [r for r in records if r.id not in seen]
-        _score(access, matcher, to_frame, records, new, incremental and bool(seen), report)
-    counts = {
+    report = ResolveReport(viewer=viewer.name, run=f"resolve-{started}")
+    seen = access.store.resolved_ids(viewer.name)
+    report.incremental = incremental and bool(seen)
+    links: list[LinkRecord] = []
+    scored: list[str] = []
+    for kind, matcher in (
+        (PEOPLE, people or PersonMatcher()),
+        (ORGANISATIONS, organisations or OrgMatcher()),
+    ):
+        records = source_records(reader, kind)
+        counts = KindReport(records=len(records))
+        counts.new_records = sum(r.id not in seen for r in records)
+        if len(records) >= 2:
+            pairs = _pairs(matcher, kind, records, seen, report.incremental)
+            links += _links(matcher, pairs, records, report.run, counts)
+        report.add(kind.name, counts)
+        scored += [r.id for r in records]
+    access.store.add_links(links)
+    totals = {
         "records": report.records,
         "new_records": report.new_records,
         "matches": report.matches,
         "review": report.review,
     }
-    access.store.add_resolution_run(viewer.name, started, counts, [r.id for r in records])
+    access.store.add_resolution_run(viewer.name, started, totals, scored)
     return report
 
 
-def _score(
-    access: AccessLayer,
+def _pairs(
     matcher: Matcher,
-    to_frame: Callable[[Iterable[dict[str, Any]]], Any],
+    kind: RecordKind,
     records: list[SourceRecord],
-    new: list[SourceRecord],
+    seen: set[str],
     incremental: bool,
-    report: ResolveReport,
-) -> None:
-    by_id = {r.id: r for r in records}
-    report.new_records = len(new)
+) -> list[Any]:
+    """Scored pairs: every pair, or (incremental) new records against each other and the rest."""
+    new = [r for r in records if r.id not in seen]
     if incremental and not new:
-        report.incremental = True
-        return
-    matcher.fit(to_frame(r.as_row() for r in records))
-    if incremental:
-        report.incremental = True
-        new_ids = {r.id for r in new}
-        new_frame = to_frame(r.as_row() for r in new)
-        old = [r for r in records if r.id not in new_ids]
-        pairs = list(matcher.predict(new_frame)) if len(new) > 1 else []
-        if old:
-            pairs += matcher.predict(new_frame, to_frame(r.as_row() for r in old))
-    else:
-        pairs = matcher.predict(to_frame(r.as_row() for r in records))
+        return []
+
+    def frame(chosen: Iterable[SourceRecord]) -> Any:
+        return matcher.featurise([r.as_row(kind.props) for r in chosen])
+
+    everything = frame(records)
+    matcher.fit(everything)
+    if not incremental:
+        return list(matcher.predict(everything))
+    new_ids = {r.id for r in new}
+    new_frame = frame(new)
+    old = [r for r in records if r.id not in new_ids]
+    pairs = list(matcher.predict(new_frame)) if len(new) > 1 else []
+    if old:
+        pairs += matcher.predict(new_frame, frame(old))
+    return pairs
+
+
+def _links(
+    matcher: Matcher,
+    pairs: list[Any],
+    records: list[SourceRecord],
+    run: str,
+    counts: KindReport,
+) -> list[LinkRecord]:
+    by_id = {r.id: r for r in records}
     low, _high = matcher.review_band
     links = []
     for pair in pairs:
@@ -160,18 +251,12 @@ def _score(
         explanation = tuple(asdict(item) for item in pair.explanation)
         links.append(
             LinkRecord(
-                pair.left,
-                pair.right,
-                float(pair.probability),
-                verdict,
-                evidence,
-                explanation,
-                report.run,
+                pair.left, pair.right, float(pair.probability), verdict, evidence, explanation, run
             )
         )
-        report.matches += verdict == "match"
-        report.review += verdict == "review"
-    access.store.add_links(links)
+        counts.matches += verdict == "match"
+        counts.review += verdict == "review"
+    return links
 
 
 def _member(reader: Reader, entity_id: str) -> str:
@@ -203,9 +288,11 @@ def judge(
     )
 
 
-def cluster_members(reader: Reader) -> dict[str, list[str]]:
-    """Canonical id → source ids, as the viewer sees them (for tests and reports)."""
+def cluster_members(reader: Reader, schema: str = "Person") -> dict[str, list[str]]:
+    """Canonical id → source ids of the schema (descendants included), as the viewer sees them
+    (for tests and reports).
+    """
     clusters: dict[str, set[str]] = defaultdict(set)
-    for stmt in reader.iter_statements(schema="Person"):
+    for stmt in reader.iter_statements(schema=schema):
         clusters[stmt.canonical_id].add(stmt.entity_id)
     return {cid: sorted(ids) for cid, ids in clusters.items()}
