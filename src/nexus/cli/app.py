@@ -349,8 +349,8 @@ def resolve_cmd(
     threshold: Annotated[float, typer.Option(help="Probability from which pairs merge.")] = 0.9,
     backend: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
 ) -> None:
-    """Find the same person or organisation across agencies' records, from what the viewer
-    may see."""
+    """Find the same person, organisation, account or vehicle across agencies' records, from
+    what the viewer may see."""
     from nexus.resolve.pipeline import resolve
 
     app_ctx = app_context(ctx)

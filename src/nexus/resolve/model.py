@@ -64,16 +64,19 @@ DETERMINISTIC_RECALL = 0.7  # share of true matches the deterministic rules are 
 @dataclass(frozen=True)
 class FeatureExplanation:
     """How one feature moved the score: `weight` is the match weight in bits (log2 of the Bayes
-    factor, term-frequency adjustment included); `left`/`right` are the compared values.
+    factor, term-frequency adjustment included), None for a deterministic rule (the same IBAN);
+    `left`/`right` are the compared values.
     """
 
     feature: str
     level: str
-    weight: float
+    weight: float | None
     left: str | None
     right: str | None
 
     def __str__(self) -> str:
+        if self.weight is None:
+            return f"{self.feature}: {self.level}"
         return f"{self.feature}: {self.level} ({self.weight:+.1f})"
 
 

@@ -1,5 +1,5 @@
-"""Runs resolution over the store for one viewer: people and organisations from what they may see,
-pairs scored by the matchers, links saved with their evidence; analysts' merges and splits.
+"""Runs resolution over the store for one viewer: people, organisations, accounts and vehicles
+from what they may see, links saved with their evidence; analysts' merges and splits.
 """
 
 from __future__ import annotations
@@ -11,6 +11,13 @@ from typing import Any, Protocol
 
 from nexus.exceptions import NotFound
 from nexus.policy import AccessLayer, Reader, Viewer
+from nexus.resolve.identifiers import (
+    THING_KINDS,
+    ThingRecord,
+    identifier_links,
+    identify,
+    thing_records,
+)
 from nexus.store import ID_PROP, JudgementRecord, LinkRecord, StoredStatement, utc_now
 
 # FtM properties the matchers read, by the name the feature builders expect.
@@ -166,7 +173,8 @@ def resolve(
     *,
     incremental: bool = True,
 ) -> ResolveReport:
-    """Score the viewer's people and organisations and save links. With `incremental`, only
+    """Score the viewer's people and organisations, join the accounts, vehicles, wallets and
+    online accounts that share an identifier, and save the links. With `incremental`, only
     records not seen by an earlier run are compared (against everything), so old pairs are not
     re-scored. Matchers default to PersonMatcher() and OrgMatcher() (DuckDB).
     """
@@ -191,6 +199,9 @@ def resolve(
             links += _links(matcher, pairs, records, report.run, counts)
         report.add(kind.name, counts)
         scored += [r.id for r in records]
+    things = thing_records(reader)
+    links += _identifier_links(things, seen, report)
+    scored += [r.id for r in things]
     access.store.add_links(links)
     totals = {
         "records": report.records,
@@ -200,6 +211,27 @@ def resolve(
     }
     access.store.add_resolution_run(viewer.name, started, totals, scored)
     return report
+
+
+def _identifier_links(
+    things: list[ThingRecord], seen: set[str], report: ResolveReport
+) -> list[LinkRecord]:
+    """Matches between things sharing a normalised identifier (see nexus.resolve.identifiers);
+    incremental runs link only groups holding a thing not seen before.
+    """
+    keys = identify(things)
+    new = {r.id for r in things if r.id not in seen}
+    links = identifier_links(things, keys, report.run, new if report.incremental else None)
+    kind_of = {r.id: r.kind for r in things}
+    for kind in THING_KINDS:
+        counts = KindReport(
+            records=sum(r.kind == kind.name for r in things),
+            new_records=sum(kind_of[i] == kind.name for i in new),
+            matches=sum(kind_of[link.left_id] == kind.name for link in links),
+        )
+        if counts.records:
+            report.add(kind.name, counts)
+    return links
 
 
 def _pairs(
