@@ -12,7 +12,14 @@ from followthemoney import EntityProxy
 from nexus.exceptions import AccessDenied, NotFound
 from nexus.ingest import entity_json, ftm_plan, ingest, load_mapping
 from nexus.policy import AccessLayer, Reader, verify_audit
-from nexus.store import JudgementRecord, LinkRecord, Provenance, UserRecord
+from nexus.store import (
+    AlertEvent,
+    AlertRecord,
+    JudgementRecord,
+    LinkRecord,
+    Provenance,
+    UserRecord,
+)
 from tests.datafiles import write_anf, write_csv, write_ftm
 
 TIMES = {"first_seen", "last_seen", "run_id"}
@@ -60,7 +67,10 @@ def snapshot(reader: Reader, probe_ids: list[str]) -> dict[str, Any]:
         "match_links": attempt(lambda: reader.match_links()),
         "judgements": attempt(lambda: reader.judgements(history=True)),
         "review_queue": attempt(lambda: reader.review_queue()),
+        "alerts": attempt(lambda: reader.alerts()),
     }
+    for alert_id in range(1, 6):
+        shots[f"alert:{alert_id}"] = attempt(lambda a=alert_id: reader.alert(a))
     for entity_id in probe_ids:
         shots[f"entity:{entity_id}"] = attempt(lambda e=entity_id: reader.entity(e))
         shots[f"statements:{entity_id}"] = attempt(lambda e=entity_id: reader.statements(e))
@@ -86,6 +96,8 @@ COVERED = {
     "judgements",
     "review_queue",
     "evidence",
+    "alerts",
+    "alert",
 }
 
 
@@ -154,6 +166,28 @@ def load_secret_material(access: AccessLayer, tmp_path: Path) -> None:
         ]
     )
     access.store.add_judgement(JudgementRecord(people[0], people[2], "same", "admin", everything))
+    # 5. Alerts resting on SECRET evidence in the queues of the low viewers' own agencies, and
+    #    one resting on nothing secret but owned by an agency that never sent it to them.
+    for agency, evidence in (("FIA", everything), ("ANF", everything), ("UNODC", everything)):
+        access.store.save_alert(
+            AlertRecord(
+                f"sanctions:{people[0]}@{agency}",
+                "sanctions",
+                0.9,
+                ("secret",),
+                evidence,
+                agency,
+                "admin",
+                entities=(people[0],),
+            ),
+            AlertEvent("raised", "admin", "new"),
+        )
+    access.store.save_alert(
+        AlertRecord(
+            "sanctions:other@CTD", "sanctions", 0.8, ("ctd's",), frozenset(), "CTD", "admin"
+        ),
+        AlertEvent("raised", "admin", "new"),
+    )
 
 
 @pytest.mark.parametrize("viewer", ["fia_clerk", "unodc", "anf_analyst"])

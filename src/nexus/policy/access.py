@@ -18,6 +18,7 @@ from nexus.model import model
 from nexus.policy.rules import Viewer, denial_reasons, may_see
 from nexus.settings import Settings
 from nexus.store import (
+    AlertRecord,
     JudgementRecord,
     LinkRecord,
     Marking,
@@ -222,6 +223,41 @@ class Reader:
         return frozenset(
             s.marking_id for s in self.store.iter_statements(scope, canonical_ids=list(entity_ids))
         )
+
+    # -- alerts --------------------------------------------------------------------------------
+    def _reads_alert(self, alert: AlertRecord) -> bool:
+        """Beyond its evidence: an alert is its agency's (and its recipients') business."""
+        agency = self.viewer.agency
+        return self.viewer.is_admin or agency == alert.agency or agency in alert.shared_with
+
+    def alerts(
+        self,
+        *,
+        kind: str | None = None,
+        status: Sequence[str] | None = None,
+        keys: Sequence[str] | None = None,
+        limit: int | None = None,
+    ) -> list[AlertRecord]:
+        """Alerts the viewer may read, highest score first: every statement they rest on is
+        visible to the viewer, and the viewer's agency owns them or received them."""
+        detail = {"kind": kind, "status": status, "keys": keys, "limit": limit}
+        scope = self._scope("alert.list", detail)
+        found = self.store.alerts(
+            scope,
+            kinds=None if kind is None else [kind],
+            statuses=status,
+            keys=keys,
+        )
+        readable = [a for a in found if self._reads_alert(a)]
+        return readable if limit is None else readable[:limit]
+
+    def alert(self, alert_id: int) -> AlertRecord:
+        """One alert with its history; not found when the viewer may not read it."""
+        scope = self._scope("alert.get", {"id": alert_id})
+        found = self.store.alerts(scope, ids=[alert_id], history=True)
+        if not found or not self._reads_alert(found[0]):
+            raise NotFound(f"no alert {alert_id} is visible to {self.viewer.name}")
+        return found[0]
 
     # -- counts --------------------------------------------------------------------------------
     def count_entities(self, *, schema: str | None = None, dataset: str | None = None) -> int:

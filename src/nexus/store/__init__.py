@@ -5,7 +5,10 @@
 
 from nexus.store.base import StatementStore, StoreWriter
 from nexus.store.records import (
+    ALERT_STATUSES,
     ID_PROP,
+    AlertEvent,
+    AlertRecord,
     AuditEntry,
     JudgementRecord,
     LinkRecord,
@@ -16,6 +19,7 @@ from nexus.store.records import (
     Rejection,
     RunRecord,
     Scope,
+    ScreeningRun,
     StoredStatement,
     UserRecord,
     utc_now,
@@ -23,7 +27,10 @@ from nexus.store.records import (
 from nexus.store.sql import SQLStore, audit_hash, open_store
 
 __all__ = [
+    "ALERT_STATUSES",
     "ID_PROP",
+    "AlertEvent",
+    "AlertRecord",
     "AuditEntry",
     "JudgementRecord",
     "LinkRecord",
@@ -35,6 +42,7 @@ __all__ = [
     "RunRecord",
     "SQLStore",
     "Scope",
+    "ScreeningRun",
     "StatementStore",
     "StoreWriter",
     "StoredStatement",

@@ -7,11 +7,13 @@ Reads take a `Scope` (the marking ids a viewer may see) and are meant to be call
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
 from nexus.store.records import (
+    AlertEvent,
+    AlertRecord,
     AuditEntry,
     JudgementRecord,
     LinkRecord,
@@ -21,6 +23,7 @@ from nexus.store.records import (
     Rejection,
     RunRecord,
     Scope,
+    ScreeningRun,
     StoredStatement,
     UserRecord,
 )
@@ -156,6 +159,43 @@ class StatementStore(ABC):
     @abstractmethod
     def ensure_canonical(self, scope: Scope) -> None:
         """Materialise the scope's canonical ids from the links and judgements it may see."""
+
+    # -- alerts: findings in a queue, each with the markings of its evidence -------------------
+    @abstractmethod
+    def save_alert(self, alert: AlertRecord, event: AlertEvent) -> AlertRecord:
+        """Insert the alert (id 0) or update it (status, score, reasons, ids, details,
+        evidence), and append the event to its history, in one transaction."""
+
+    @abstractmethod
+    def share_alert(self, alert_id: int, agency: str, event: AlertEvent) -> None:
+        """Add a recipient agency (once) and the dissemination event, in one transaction."""
+
+    @abstractmethod
+    def alerts(
+        self,
+        scope: Scope,
+        *,
+        ids: Collection[int] | None = None,
+        keys: Collection[str] | None = None,
+        kinds: Collection[str] | None = None,
+        statuses: Collection[str] | None = None,
+        history: bool = False,
+    ) -> list[AlertRecord]:
+        """Alerts whose evidence the scope may see, highest score first (then newest); with
+        `history`, each with its events in order."""
+
+    # -- screening runs ------------------------------------------------------------------------
+    @abstractmethod
+    def screened(self, user: str) -> dict[str, str]:
+        """The digest of every record and list entry this viewer's runs last screened."""
+
+    @abstractmethod
+    def add_screening_run(self, run: ScreeningRun, digests: Mapping[str, str]) -> ScreeningRun:
+        """Record a run and the digests of what it screened (replacing older ones), atomically."""
+
+    @abstractmethod
+    def screening_runs(self, user: str, limit: int = 20) -> list[ScreeningRun]:
+        """This viewer's runs, newest first."""
 
     # -- runs, users, audit --------------------------------------------------------------------
     @abstractmethod

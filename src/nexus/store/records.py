@@ -259,3 +259,61 @@ class JudgementRecord:
     at: str = ""
     note: str | None = None
     id: int = 0
+
+
+# -- alerts and screening ---------------------------------------------------------------------
+ALERT_STATUSES = ("new", "under_review", "escalated", "closed")
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEvent:
+    """One step in an alert's life: raised, updated by a later run, reopened, a status change
+    (with the analyst's note or closing reason), or a dissemination to another agency."""
+
+    action: str  # raised | updated | reopened | status | disseminated
+    user: str
+    status: str  # the alert's status after this step
+    note: str | None = None
+    agency: str | None = None  # dissemination: the recipient agency
+    at: str = ""
+    alert_id: int = 0
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """A finding in the alert queue, with the markings of the statements it rests on.
+
+    `key` names what the alert is about (the detector's identity for it, and the owning agency),
+    so a later run updates the alert instead of raising it twice; `agency` owns the alert and
+    `shared_with` lists the agencies it was disseminated to.
+    """
+
+    key: str
+    kind: str
+    score: float
+    reasons: tuple[str, ...]
+    evidence: frozenset[int]
+    agency: str
+    created_by: str
+    status: str = "new"
+    transactions: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+    shared_with: frozenset[str] = frozenset()
+    created_at: str = ""
+    updated_at: str = ""
+    history: tuple[AlertEvent, ...] = ()
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningRun:
+    """One screening run of a viewer: when, and what it compared and found."""
+
+    user: str
+    started_at: str
+    finished_at: str
+    counts: dict[str, int] = field(default_factory=dict)
+    full: bool = True
+    id: int = 0

@@ -163,6 +163,74 @@ resolution_state = Table(
     Column("version", Integer, nullable=False),
 )
 
+# The alert queue: findings of the typology detectors and of screening, each with the markings of
+# its evidence (like match links), an owning agency, the agencies it was disseminated to, and a
+# history of every step. (key, evidence) is unique: a later run updates the alert it raised.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(512), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("reasons", Text, nullable=False),  # JSON list
+    Column("transactions", Text, nullable=False),  # JSON list of payment ids
+    Column("entities", Text, nullable=False),  # JSON list of entity ids
+    Column("details", Text, nullable=False),  # JSON object
+    Column("evidence", Text, nullable=False),  # sorted marking ids, space separated
+    Column("agency", String(64), nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", String(STAMP_LEN), nullable=False),
+    Column("updated_at", String(STAMP_LEN), nullable=False),
+    UniqueConstraint("key", "evidence", name="uq_alerts_key"),
+    Index("ix_alerts_kind_status", "kind", "status"),
+)
+
+alert_events = Table(
+    "alert_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id"), nullable=False, index=True),
+    Column("at", String(STAMP_LEN), nullable=False),
+    Column("user", String(128), nullable=False),
+    Column("action", String(16), nullable=False),  # raised | updated | reopened | status | …
+    Column("status", String(16), nullable=False),  # the status after this step
+    Column("note", Text, nullable=True),
+    Column("agency", String(64), nullable=True),  # dissemination: the recipient
+)
+
+alert_recipients = Table(
+    "alert_recipients",
+    metadata,
+    Column("alert_id", Integer, ForeignKey("alerts.id"), nullable=False),
+    Column("agency", String(64), nullable=False),
+    PrimaryKeyConstraint("alert_id", "agency", name="pk_alert_recipients"),
+)
+
+# Screening runs per viewer, and the digest of every record and list entry each viewer's runs
+# last screened, so a run compares only what changed (new or changed records against every
+# entry, every record against new or changed entries).
+screening_runs = Table(
+    "screening_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user", String(128), nullable=False, index=True),
+    Column("started_at", String(STAMP_LEN), nullable=False),
+    Column("finished_at", String(STAMP_LEN), nullable=False),
+    Column("full", Integer, nullable=False),
+    Column("counts", Text, nullable=False),  # JSON object
+)
+
+screening_seen = Table(
+    "screening_seen",
+    metadata,
+    Column("user", String(128), nullable=False),
+    Column("entity_id", String(ID_LEN), nullable=False),
+    Column("digest", String(40), nullable=False),
+    PrimaryKeyConstraint("user", "entity_id", name="pk_screening_seen"),
+)
+
 quarantine = Table(
     "quarantine",
     metadata,
