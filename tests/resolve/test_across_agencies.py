@@ -159,9 +159,10 @@ def test_organisations_the_truth_says_are_one_are_merged_with_high_precision(
         f" companies and organisations named as such ({len(registered)}): precision "
         f"{company_precision:.3f}, recall {company_recall:.3f}"
     )
-    assert resolved.report.kinds["organisation"].matches > 0
     assert precision >= 0.97 and company_precision >= 0.97
-    assert company_recall >= 0.3
+    # Measured 0.615 and 0.387: bank account titles join on the accounts they share (an
+    # account title seen under two accounts, or a name-only FIA entry, stays apart).
+    assert recall >= 0.5 and company_recall >= 0.3
 
 
 def test_people_and_organisations_are_never_one_cluster(resolved: Resolved) -> None:
@@ -237,3 +238,38 @@ def test_a_viewer_joins_only_the_accounts_and_vehicles_they_may_see(resolved: Re
         if link.run == report.run
     ]
     assert made and all(scope.allows(link.evidence) for link in made)
+
+
+# -- shared accounts, vehicles and phones as evidence --------------------------------------------
+
+
+def person_truth(resolved: Resolved) -> dict[str, str]:
+    """Person source entity -> true uid, from agency rows that name exactly one person."""
+    people: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for row in _rows(resolved.root / "truth" / "records.csv"):
+        if row["uid"][:1] in ("P", "B"):
+            people[(Path(row["file"]).name, int(row["row"]))].add(row["uid"])
+    truth = {}
+    for stmt in resolved.access.reader("admin").iter_statements(schema="Person"):
+        file, _, row = stmt.origin.partition("#row=")
+        uids = people.get((file, int(row)), set()) if row.isdigit() else set()
+        if len(uids) == 1:
+            truth[stmt.entity_id] = next(iter(uids))
+    return truth
+
+
+def test_shared_accounts_and_vehicles_are_evidence_that_names_what_is_shared(
+    resolved: Resolved,
+) -> None:
+    reader = resolved.access.reader("admin")
+    shared: dict[str, set[str]] = defaultdict(set)
+    for link in reader.match_links(verdicts=["match"]):
+        for item in link.explanation:
+            if item["level"] in ("shared account", "shared vehicle", "shared number"):
+                shared[item["feature"]].add(item["shared"])
+    assert {"Bank account", "Vehicle", "Phone"} <= set(shared)
+    assert all(value for values in shared.values() for value in values)
+    clusters = cluster_members(reader, "Person").values()
+    precision, recall = pairwise(person_truth(resolved), clusters)
+    print(f"people across every agency file: precision {precision:.3f}, recall {recall:.3f}")
+    assert precision >= 0.98 and recall >= 0.8  # measured 0.997 and 0.823

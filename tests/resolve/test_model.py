@@ -201,6 +201,52 @@ def test_a_look_alike_with_another_father_and_cnic_is_not_matched(
     assert all(p.probability < matcher.review_band[0] for p in pairs)
 
 
+def test_a_shared_phone_account_or_vehicle_never_makes_a_match_on_its_own(
+    matcher: PersonMatcher,
+) -> None:
+    # Relatives and accomplices share phones, accounts and vehicles; names must agree first.
+    shared = {"phone": "0300-1234567", "accounts": ["PK36SCBL0000001123456702"]}
+    records = [
+        {"id": "stranger", "name": "Zafar Iqbal", **shared, "vehicles": ["LEA1234"]},
+        {"id": "suspect", "name": "Ali Khan", "fatherName": "Akbar Khan", **shared},
+        {"id": "brother", "name": "Umar Khan", "fatherName": "Akbar Khan", **shared},
+        {"id": "son", "name": "Bilal Khan", "fatherName": "Ali Khan", **shared},
+    ]
+    table = matcher.predict_table(records, minimum=0.0)
+    pairs = matcher.pairs_from_table(table)
+    assert len(pairs) == 6 and all(p.probability < matcher.threshold for p in pairs)
+    for pair in pairs:
+        assert levels(pair)["Phone"] == "shared number, names differ"
+        assert pair.feature("Bank account") == FeatureExplanation(
+            "Bank account",
+            "shared account, names differ",
+            0.0,
+            "PK36SCBL0000001123456702",
+            "PK36SCBL0000001123456702",
+            "PK36SCBL0000001123456702",
+        )
+
+
+def test_a_shared_account_or_vehicle_adds_to_agreeing_names_and_is_named(
+    matcher: PersonMatcher,
+) -> None:
+    def probability(records: Records) -> float:
+        table = matcher.predict_table(records, minimum=0.0)
+        return float(table["match_probability"].max()) if len(table) else 0.0
+
+    bare = [{"id": "a", "name": "Muhammad Iqbal"}, {"id": "b", "name": "Iqbal"}]
+    with_account = [{**r, "accounts": ["PK36SCBL0000001123456702", f"X{r['id']}"]} for r in bare]
+    alone = probability(bare)
+    assert alone < matcher.threshold <= probability(with_account)
+    assert alone < probability([{**r, "vehicles": "LEA1234"} for r in bare])
+    account = only_pair(matcher, with_account)
+    found = account.feature("Bank account")
+    assert found is not None and found.level == "shared account" and found.weight
+    assert (
+        str(found) == f"Bank account: shared account PK36SCBL0000001123456702 ({found.weight:+.1f})"
+    )
+
+
 def test_linking_two_frames_puts_the_first_frame_on_the_left(matcher: PersonMatcher) -> None:
     left = [{"id": "x1", "name": "Noor Ahmed", "idNumber": "42101-7654321-3"}]
     right = [

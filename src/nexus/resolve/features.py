@@ -50,7 +50,9 @@ __all__ = [
     "person_frame",
 ]
 
-# Properties read from a person record: FollowTheMoney Person names, plus `dataset` (the source).
+# Properties read from a person record: FollowTheMoney Person names, plus `dataset` (the source)
+# and what the record is linked to, as normalised identifiers (nexus.resolve.holdings): the bank
+# `accounts` and `vehicles` it holds or uses.
 PERSON_PROPERTIES = (
     "id",
     "name",
@@ -63,6 +65,8 @@ PERSON_PROPERTIES = (
     "nationality",
     "gender",
     "dataset",
+    "accounts",
+    "vehicles",
 )
 ORGANISATION_PROPERTIES = (
     "id",
@@ -75,6 +79,7 @@ ORGANISATION_PROPERTIES = (
     "country",
     "legalForm",
     "dataset",
+    "accounts",
 )
 
 # The feature frames' columns, in order; list columns hold Python lists (arrays in the backends).
@@ -100,6 +105,8 @@ PERSON_COLUMNS = (
     "nationality",  # ISO country code
     "gender",  # the record's, else what the name (s/o, d/o, titles) or the CNIC says
     "address_tokens",
+    "accounts",  # identifiers of the bank accounts the record holds or uses, sorted
+    "vehicles",  # registration numbers of the vehicles it owns, drives or was seized with
     "first_token",  # blocking: the first canonical token
     "skeleton_prefix",  # blocking: the given name's first skeleton letters | family skeleton
 )
@@ -117,11 +124,14 @@ ORGANISATION_COLUMNS = (
     "phones",
     "country",
     "address_tokens",
+    "accounts",
     "first_token",
     "skeleton_prefix",  # blocking: the first letters of the core's skeleton
 )
 # Column types for the backends (a column of nothing but nulls has no type of its own).
-LIST_COLUMNS = frozenset({"tokens", "father_tokens", "phones", "address_tokens"})
+LIST_COLUMNS = frozenset(
+    {"tokens", "father_tokens", "phones", "address_tokens", "accounts", "vehicles"}
+)
 INTEGER_COLUMNS = frozenset({"dob_year"})
 
 SKELETON_PREFIX = 3  # letters of the given name's skeleton in the skeleton blocking key
@@ -190,6 +200,8 @@ def person_frame(records: Records, workers: int | None = None) -> pd.DataFrame:
             "nationality": nationality["country"],
             "gender": _coalesce(gender, names["gender"], cnic_sex["g"]),
             "address_tokens": address["tokens"],
+            "accounts": _identifiers(raw["accounts"]),
+            "vehicles": _identifiers(raw["vehicles"]),
             "first_token": names["given"],
             "skeleton_prefix": names["skeleton_prefix"],
         },
@@ -230,6 +242,7 @@ def organisation_frame(records: Records, workers: int | None = None) -> pd.DataF
             "phones": phones["phones"],
             "country": countries["country"],
             "address_tokens": address["tokens"],
+            "accounts": _identifiers(raw["accounts"]),
             "first_token": org["first_token"],
             "skeleton_prefix": org["skeleton_prefix"],
         },
@@ -279,14 +292,15 @@ PERSON_KEYS = (
     BlockingKey("b_initials", ("initials", "family"), "dob_year"),
     BlockingKey("b_dob", ("dob",), "initials"),
 )
-PERSON_EXPLODED = ("phones",)  # one blocking row per phone number (capped per number)
+# One blocking row per phone number, account or vehicle (capped per value).
+PERSON_EXPLODED = ("phones", "accounts", "vehicles")
 ORGANISATION_KEYS = (
     BlockingKey("b_registration", ("registration",), "first_token", identifier=True),
     BlockingKey("b_name", ("name_key",), "country"),
     BlockingKey("b_skeleton", ("name_skeleton",), "country"),
     BlockingKey("b_prefix", ("skeleton_prefix",), "first_token"),
 )
-ORGANISATION_EXPLODED = ("phones",)
+ORGANISATION_EXPLODED = ("phones", "accounts")
 
 
 def _key_values(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
@@ -418,6 +432,19 @@ def _joined(column: pd.Series, separator: str = " ") -> pd.Series:
             dtype=object,
         )
     return _text(column)
+
+
+def _identifiers(column: pd.Series) -> np.ndarray:
+    """Normalised identifiers as sorted lists (None when there are none): a list value, or text
+    separated by `;`."""
+    out = np.empty(len(column), dtype=object)
+    if column.isna().all():  # lists of people without accounts or vehicles: nothing to read
+        return out
+    for position, value in enumerate(column.tolist()):
+        items = value if _is_list(value) else _SPLIT.split(_clean(value))
+        found = sorted({t for t in (_clean(v) for v in items) if t})
+        out[position] = found or None
+    return out
 
 
 def _coalesce(*columns: Any) -> np.ndarray:

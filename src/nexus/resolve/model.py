@@ -73,11 +73,13 @@ class FeatureExplanation:
     weight: float | None
     left: str | None
     right: str | None
+    shared: str | None = None  # what both records hold (a phone number, an IBAN, a plate)
 
     def __str__(self) -> str:
+        level = f"{self.level} {self.shared}" if self.shared else self.level
         if self.weight is None:
-            return f"{self.feature}: {self.level}"
-        return f"{self.feature}: {self.level} ({self.weight:+.1f})"
+            return f"{self.feature}: {level}"
+        return f"{self.feature}: {level} ({self.weight:+.1f})"
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,9 @@ class Level:
     column: one within the other) | overlap (lists share an item) | jaccard (param: share of
     the union) | sql (param: the condition, standard SQL) | else. `tf`: term-frequency adjusted
     on that column (on its own u unless it is the exact level of the comparison's key).
-    `fixed_u`: u is a fact of the world (a registry's unique names), not estimated.
+    `fixed_m`, `fixed_u`: known, not estimated (a registry's unique names; a weight of nothing).
+    `agrees`: on a name level, the names agree (what `names_agree` levels require);
+    `names_agree`: the level also requires the records' names to agree (see _contact).
     """
 
     label: str
@@ -119,7 +123,10 @@ class Level:
     m: float | None = None
     u: float | None = None
     tf: str | None = None
-    fixed_u: bool = False  # u is known (not estimated from the data)
+    fixed_m: bool = False
+    fixed_u: bool = False
+    agrees: bool = False
+    names_agree: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,10 +144,10 @@ class Comparison:
 def _name_levels(prefix: str, tokens: str, own: bool) -> tuple[Level, ...]:
     key, skel = f"{prefix}_key", f"{prefix}_skeleton"
     common = (
-        Level("exact match", "exact", key, m=0.55, u=0.002, tf=key),
-        Level("skeleton match", "exact", skel, m=0.15, u=0.002),
-        Level("one name within the other", "subset", tokens, m=0.08, u=0.003),
-        Level("similar spelling", "jaro_winkler", key, 0.92, m=0.08, u=0.003),
+        Level("exact match", "exact", key, m=0.55, u=0.002, tf=key, agrees=True),
+        Level("skeleton match", "exact", skel, m=0.15, u=0.002, agrees=True),
+        Level("one name within the other", "subset", tokens, m=0.08, u=0.003, agrees=True),
+        Level("similar spelling", "jaro_winkler", key, 0.92, m=0.08, u=0.003, agrees=True),
     )
     compatible = "initials_l = initials_r AND (family_l = family_r OR given_l = given_r)"
     rest = (
@@ -160,15 +167,38 @@ _IDENTIFIER = (
     Level("one digit off", "damerau", param=1, m=0.08, u=1e-4),
     Level("different", "else", m=0.07, u=0.9999),
 )
-_PHONE = Comparison(
-    "Phone",
-    "phones",
-    "phones",
-    (
-        Level("shared number", "overlap", "phones", m=0.7, u=1e-5),
-        Level("different", "else", m=0.3, u=0.99999),
-    ),
-)
+
+
+def _contact(name: str, column: str, noun: str, m: float, u: float) -> Comparison:
+    """Something both records are linked to: a phone, a bank account, a vehicle. Relatives,
+    partners and accomplices share these too, far more often than random pairs of people do, so
+    shared by records whose names disagree it counts for nothing (m = u, a weight of 0): a
+    shared phone, account or vehicle adds to agreeing names, never makes a match on its own.
+    """
+    return Comparison(
+        name,
+        column,
+        column,
+        (
+            Level(f"shared {noun}", "overlap", column, m=m, u=u, names_agree=True),
+            Level(
+                f"shared {noun}, names differ",
+                "overlap",
+                column,
+                m=0.01,
+                u=0.01,
+                fixed_m=True,
+                fixed_u=True,
+            ),
+            Level("different", "else", m=1 - m, u=1 - u),
+        ),
+    )
+
+
+_PHONE = _contact("Phone", "phones", "number", 0.7, 1e-5)
+_ACCOUNT = _contact("Bank account", "accounts", "account", 0.5, 1e-5)
+# A vehicle is shared by the few people seized with it: weaker evidence than an account.
+_VEHICLE = _contact("Vehicle", "vehicles", "vehicle", 0.3, 1e-3)
 _ADDRESS = Comparison(
     "Address",
     "address",
@@ -218,6 +248,8 @@ PERSON_COMPARISONS = (
     _same("Gender", "gender", 0.98, 0.55),
     _same("Nationality", "nationality", 0.97, 0.7),
     _ADDRESS,
+    _ACCOUNT,
+    _VEHICLE,
 )
 # The same name with the same registered legal form, or with it on one side and no legal form
 # written on the other ("Ittefaq Goods Transport" for "… (Pvt) Ltd"), in one country.
@@ -242,12 +274,15 @@ ORGANISATION_COMPARISONS = (
                 m=0.3,
                 u=1e-5,
                 fixed_u=True,
+                agrees=True,
             ),
-            Level("exact match", "exact", "name_key", m=0.3, u=0.001, tf="name_key"),
-            Level("skeleton match", "exact", "name_skeleton", m=0.15, u=0.001),
-            Level("one name within the other", "subset", "tokens", m=0.1, u=0.002),
-            Level("similar spelling", "jaro_winkler", "name_key", 0.92, m=0.08, u=0.003),
-            Level("most words shared", "jaccard", "tokens", 0.5, m=0.04, u=0.01),
+            Level("exact match", "exact", "name_key", m=0.3, u=0.001, tf="name_key", agrees=True),
+            Level("skeleton match", "exact", "name_skeleton", m=0.15, u=0.001, agrees=True),
+            Level("one name within the other", "subset", "tokens", m=0.1, u=0.002, agrees=True),
+            Level(
+                "similar spelling", "jaro_winkler", "name_key", 0.92, m=0.08, u=0.003, agrees=True
+            ),
+            Level("most words shared", "jaccard", "tokens", 0.5, m=0.04, u=0.01, agrees=True),
             Level("different", "else", m=0.03, u=0.98),
         ),
     ),
@@ -256,6 +291,7 @@ ORGANISATION_COMPARISONS = (
     _PHONE,
     _same("Country", "country", 0.97, 0.7),
     _ADDRESS,
+    _ACCOUNT,
 )
 
 # SQL that differs between the backends (everything else is Splink's own levels, which know
@@ -274,28 +310,52 @@ _DIALECT: dict[Backend, dict[str, str]] = {
 }
 
 
-def _splink_comparison(spec: Comparison, backend: Backend) -> Any:
-    """The comparison as Splink levels: a null level on the shown column, then spec.levels."""
+def _creator(level: Level, column: str, backend: Backend) -> Any:
+    """The Splink level creator that tests `level` on `column`."""
+    if level.kind == "exact":
+        return cll.ExactMatchLevel(column)
+    if level.kind == "jaro_winkler":
+        return cll.JaroWinklerLevel(column, float(level.param))
+    if level.kind == "damerau":
+        return cll.DamerauLevenshteinLevel(column, int(level.param))
+    if level.kind in _DIALECT[backend]:
+        sql = _DIALECT[backend][level.kind]
+        return cll.CustomLevel(sql.format(l=f"{column}_l", r=f"{column}_r", t=level.param))
+    if level.kind == "sql":
+        return cll.CustomLevel(str(level.param))
+    return cll.ElseLevel()
+
+
+def _condition(level: Level, column: str, backend: Backend) -> str:
+    return str(_creator(level, column, backend).get_comparison_level(backend).sql_condition)
+
+
+def _names_agree(names: Comparison, backend: Backend) -> str:
+    """SQL true when the name comparison would find the names agreeing (any `agrees` level)."""
+    return " OR ".join(
+        f"({_condition(level, level.column or names.show, backend)})"
+        for level in names.levels
+        if level.agrees
+    )
+
+
+def _splink_comparison(spec: Comparison, backend: Backend, names: Comparison) -> Any:
+    """The comparison as Splink levels: a null level on the shown column, then spec.levels
+    (`names` is the matcher's name comparison, which `names_agree` levels consult).
+    """
     levels = [cll.NullLevel(spec.show).configure(label_for_charts="missing")]
     key_column = spec.levels[0].column or spec.show
     for level in spec.levels:
         column = level.column or spec.show
-        if level.kind == "exact":
-            creator: Any = cll.ExactMatchLevel(column)
-        elif level.kind == "jaro_winkler":
-            creator = cll.JaroWinklerLevel(column, float(level.param))
-        elif level.kind == "damerau":
-            creator = cll.DamerauLevenshteinLevel(column, int(level.param))
-        elif level.kind in _DIALECT[backend]:
-            sql = _DIALECT[backend][level.kind]
-            creator = cll.CustomLevel(sql.format(l=f"{column}_l", r=f"{column}_r", t=level.param))
-        elif level.kind == "sql":
-            creator = cll.CustomLevel(str(level.param))
-        else:
-            creator = cll.ElseLevel()
+        creator = _creator(level, column, backend)
+        if level.names_agree:
+            condition = _condition(level, column, backend)
+            creator = cll.CustomLevel(f"({condition}) AND ({_names_agree(names, backend)})")
         options: dict[str, Any] = {"label_for_charts": level.label}
         if level.m is not None:
             options["m_probability"] = level.m
+            if level.fixed_m:
+                options["fix_m_probability"] = True
         if level.u is not None:
             options["u_probability"] = level.u
             if level.fixed_u:
@@ -527,7 +587,10 @@ class _Matcher(ABC):
     def _settings(self, link_type: str) -> SettingsCreator:
         return SettingsCreator(
             link_type=link_type,  # type: ignore[arg-type]
-            comparisons=[_splink_comparison(spec, self.backend) for spec in self.comparisons],
+            comparisons=[
+                _splink_comparison(spec, self.backend, self.comparisons[0])
+                for spec in self.comparisons
+            ],
             blocking_rules_to_generate_predictions=_blocking_rules(self.keys, self.exploded),
             probability_two_random_records_match=DEFAULT_PRIOR,
             retain_matching_columns=True,
@@ -775,6 +838,7 @@ class _Matcher(ABC):
                     weight=round(weight, 2),
                     left=_shown(row.get(f"{feature.show}_l")),
                     right=_shown(row.get(f"{feature.show}_r")),
+                    shared=_shared(row.get(f"{feature.show}_l"), row.get(f"{feature.show}_r")),
                 )
             )
         return out
@@ -1006,6 +1070,16 @@ def _missing(value: Any) -> bool:
         return False
 
 
+def _shared(left: Any, right: Any) -> str | None:
+    """The items two list values have in common, for explanations (None for other values)."""
+    if not (hasattr(left, "__iter__") and hasattr(right, "__iter__")):
+        return None
+    if isinstance(left, str) or isinstance(right, str):
+        return None
+    common = sorted({str(v) for v in left} & {str(v) for v in right})
+    return ", ".join(common) or None
+
+
 def _shown(value: Any) -> str | None:
     if value is None:
         return None
@@ -1019,7 +1093,7 @@ def _shown(value: Any) -> str | None:
 
 class PersonMatcher(_Matcher):
     """Scores person records: name, father's name, CNIC, phones, date of birth, gender,
-    nationality and address, with term-frequency adjusted names.
+    nationality, address, bank accounts and vehicles, with term-frequency adjusted names.
     """
 
     comparisons = PERSON_COMPARISONS
@@ -1050,6 +1124,8 @@ class PersonMatcher(_Matcher):
         "gender",
         "nationality",
         "address_tokens",
+        "accounts",
+        "vehicles",
     )
     tf_columns = ("name_key", "given", "family", "father_key")
 
@@ -1061,7 +1137,7 @@ class PersonMatcher(_Matcher):
 
 class OrgMatcher(_Matcher):
     """Scores organisation records: name core, legal form, registration number, phones,
-    country and address.
+    country, address and bank accounts.
     """
 
     comparisons = ORGANISATION_COMPARISONS
@@ -1084,6 +1160,7 @@ class OrgMatcher(_Matcher):
         "phones",
         "country",
         "address_tokens",
+        "accounts",
     )
     tf_columns = ("name_key",)
 

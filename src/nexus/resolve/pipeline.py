@@ -11,8 +11,10 @@ from typing import Any, Protocol
 
 from nexus.exceptions import NotFound
 from nexus.policy import AccessLayer, Reader, Viewer
+from nexus.resolve.holdings import holdings
 from nexus.resolve.identifiers import (
     THING_KINDS,
+    Identifier,
     ThingRecord,
     identifier_links,
     identify,
@@ -32,6 +34,8 @@ PERSON_PROPS = (
     "gender",
     "passportNumber",
     "alias",
+    "accounts",  # not FtM properties: what the record holds or uses (nexus.resolve.holdings)
+    "vehicles",
 )
 ORGANISATION_PROPS = (
     "name",
@@ -43,9 +47,10 @@ ORGANISATION_PROPS = (
     "country",
     "legalForm",
     "alias",
+    "accounts",
 )
 # Read as lists (every value counts); other properties by their first value.
-LIST_PROPS = frozenset({"phone", "idNumber", "alias"})
+LIST_PROPS = frozenset({"phone", "idNumber", "alias", "accounts", "vehicles"})
 VERDICTS = ("same", "not_same", "unsure")
 
 
@@ -186,12 +191,20 @@ def resolve(
     seen = access.store.resolved_ids(viewer.name)
     report.incremental = incremental and bool(seen)
     links: list[LinkRecord] = []
+    things = thing_records(reader)
+    keys = identify(things)
+    held = holdings(
+        reader, keys, {t.id: t.kind for t in things}, {t.id: t.evidence for t in things}
+    )
     scored: list[str] = []
     for kind, matcher in (
         (PEOPLE, people or PersonMatcher()),
         (ORGANISATIONS, organisations or OrgMatcher()),
     ):
         records = source_records(reader, kind)
+        for record in records:  # what a match on a shared account rests on is evidence too
+            record.values.update(held.values(record.id))
+            record.evidence |= held.evidence.get(record.id, set())
         counts = KindReport(records=len(records))
         counts.new_records = sum(r.id not in seen for r in records)
         if len(records) >= 2:
@@ -199,8 +212,7 @@ def resolve(
             links += _links(matcher, pairs, records, report.run, counts)
         report.add(kind.name, counts)
         scored += [r.id for r in records]
-    things = thing_records(reader)
-    links += _identifier_links(things, seen, report)
+    links += _identifier_links(things, keys, seen, report)
     scored += [r.id for r in things]
     access.store.add_links(links)
     totals = {
@@ -214,12 +226,11 @@ def resolve(
 
 
 def _identifier_links(
-    things: list[ThingRecord], seen: set[str], report: ResolveReport
+    things: list[ThingRecord], keys: dict[str, Identifier], seen: set[str], report: ResolveReport
 ) -> list[LinkRecord]:
     """Matches between things sharing a normalised identifier (see nexus.resolve.identifiers);
     incremental runs link only groups holding a thing not seen before.
     """
-    keys = identify(things)
     new = {r.id for r in things if r.id not in seen}
     links = identifier_links(things, keys, report.run, new if report.incremental else None)
     kind_of = {r.id: r.kind for r in things}
