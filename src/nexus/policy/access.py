@@ -272,6 +272,10 @@ class Reader:
     def datasets(self) -> dict[str, int]:
         return self.store.datasets(self._scope("dataset.list", {}))
 
+    def data_version(self) -> str:
+        """Changes whenever something the viewer may see changes (analyses cache on it)."""
+        return self.store.data_version(self._scope("data.version", {}))
+
     # -- quarantine and runs -------------------------------------------------------------------
     def quarantine(
         self, *, run_id: int | None = None, limit: int = 100, offset: int = 0

@@ -117,6 +117,11 @@ class StatementStore(ABC):
         """Visible statement counts per dataset."""
 
     @abstractmethod
+    def data_version(self, scope: Scope) -> str:
+        """A key that changes whenever a statement, link or judgement the scope may see changes
+        (not when only load times move): what analyses cache on."""
+
+    @abstractmethod
     def quarantine(
         self, scope: Scope, *, run_id: int | None = None, limit: int = 100, offset: int = 0
     ) -> list[QuarantineRecord]: ...

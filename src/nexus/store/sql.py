@@ -321,6 +321,26 @@ class SQLStore(StatementStore):
         with self.engine.connect() as conn:
             return {row[0]: int(row[1]) for row in conn.execute(query)}
 
+    def data_version(self, scope: Scope) -> str:
+        # Statements are only ever added or re-marked: their count and the sum of their marking
+        # ids move with either. The scope's canonical ids stand for the links and judgements
+        # it may see (ensure_canonical has materialised them before any scoped read).
+        counts = self._filtered(
+            select(func.count(), func.coalesce(func.sum(t.statements.c.marking_id), 0)), scope
+        )
+        canonical = (
+            select(t.canonical.c.entity_id, t.canonical.c.canonical_id)
+            .where(t.canonical.c.scope_key == scope.key)
+            .order_by(t.canonical.c.entity_id)
+        )
+        digest = hashlib.sha1()
+        with self.engine.connect() as conn:
+            count, marking_sum = conn.execute(counts).one()
+            digest.update(f"{int(count)} {int(marking_sum)}".encode())
+            for row in conn.execute(canonical):
+                digest.update(f"|{row[0]}={row[1]}".encode())
+        return f"{scope.key[:16]}:{digest.hexdigest()[:16]}"
+
     def _quarantine_query(
         self, query: Select[Any], scope: Scope, run_id: int | None
     ) -> Select[Any]:
