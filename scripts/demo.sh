@@ -24,6 +24,7 @@ done < <(find "$SCENARIO/data" -name '*.yml' | sort)
 for viewer in admin fia_analyst anf_officer unodc_liaison; do
     "$NEXUS" resolve --as "$viewer"
 done
+"$NEXUS" network communities --as anf_officer --limit 8
 "$NEXUS" status
 cat <<TXT
 
