@@ -93,6 +93,32 @@ class Settings(BaseSettings):
     batch_size: int = Field(
         default=20_000, ge=100, description="Statements written to the store per batch."
     )
+    screening_lists: list[str] = Field(
+        default=["un_sc_sanctions", "ctd_fourth_schedule", "ctd_proscribed"],
+        description=(
+            "Datasets whose people and organisations are list entries for screening (the UN "
+            "list and CTD's Fourth Schedule and proscribed organisations as their mappings name "
+            "them)."
+        ),
+    )
+    screening_topics: list[str] = Field(
+        default=["sanction", "sanction.linked", "crime.terror", "wanted"],
+        description=(
+            "FtM topics that make an entity of any dataset a list entry (OpenSanctions exports "
+            "carry them; the UN list import sets `sanction`)."
+        ),
+    )
+    screening_threshold: float = Field(
+        default=0.7,
+        ge=0,
+        le=1,
+        description="Score from which a screening hit is reported and raised as an alert.",
+    )
+    screening_candidates: int = Field(
+        default=20,
+        ge=1,
+        description="List entries each screened name is compared with, the best by shared words.",
+    )
 
     @classmethod
     def settings_customise_sources(

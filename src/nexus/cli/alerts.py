@@ -5,8 +5,249 @@ Registered on the main app by nexus.cli.app.
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated, Any
+
+import orjson
 import typer
+from rich.table import Table
+
+from nexus.cli.common import AsUser, app_context, console, errors
+from nexus.store import AlertRecord
+
+alerts_app = typer.Typer(
+    no_args_is_help=True, help="The alert queue: review, escalate, close, disseminate."
+)
+
+AlertId = Annotated[int, typer.Argument(metavar="ID", help="The alert's number.")]
+Note = Annotated[str | None, typer.Option(help="Why (kept in the alert's history).")]
 
 
 def register(app: typer.Typer) -> None:
     """Add the screening and alert commands to the main app."""
+    app.command("screen")(screen)
+    app.add_typer(alerts_app, name="alerts")
+
+
+def _listing(hit: dict[str, Any]) -> str:
+    return f"{hit['name']} [dim]({', '.join(hit['datasets'])}, {hit['entry']})[/dim]"
+
+
+def _features(items: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{f['feature']}: {f['detail']}" for f in items)
+
+
+def screen(
+    ctx: typer.Context,
+    as_user: AsUser = None,
+    full: Annotated[
+        bool, typer.Option(help="Screen everything again, not only what changed.")
+    ] = False,
+    alerts: Annotated[bool, typer.Option(help="Raise the hits as alerts.")] = True,
+    limit: Annotated[int, typer.Option(help="Hits to show.")] = 20,
+    json: Annotated[bool, typer.Option("--json", help="One JSON line per hit instead.")] = False,
+) -> None:
+    """Screen the people, organisations and counterparty names the viewer sees against the
+    sanctions and watch lists they see; hits go to the viewer's agency's alert queue."""
+    from nexus.finance.screening import screen_store
+
+    app_ctx = app_context(ctx)
+    viewer = app_ctx.viewer(as_user)
+    with errors.status("screening"):
+        report = screen_store(app_ctx.access, viewer, full=full, alerts=alerts)
+    if json:
+        for finding in report.findings:
+            line = {"score": finding.score, "reasons": finding.reasons, **finding.details}
+            sys.stdout.write(orjson.dumps(line).decode() + "\n")
+        return
+    table = Table("score", "subject", "list entry", "matched", "conflicts", title="Screening hits")
+    for finding in sorted(report.findings, key=lambda f: -f.score)[:limit]:
+        best = finding.details["listings"][0]
+        table.add_row(
+            f"{finding.score:.2f}",
+            str(finding.details["subject_name"]),
+            _listing(best),
+            _features(best["matched"]),
+            _features(best["conflicts"]) or "—",
+        )
+    console.print(table)
+    mode = "incremental" if report.incremental else "full"
+    console.print(
+        f"{mode} run: {report.screened_subjects} of {report.subjects} records screened against "
+        f"{report.entries} list entries ({report.screened_entries} new or changed); "
+        f"{len(report.hits)} hits on {len(report.findings)} subjects."
+    )
+    if report.alerts is not None:
+        raised = report.alerts
+        console.print(
+            f"Alerts: {len(raised.new)} new, {len(raised.updated)} updated, "
+            f"{len(raised.reopened)} reopened (`nexus alerts list --as {viewer.name}`)."
+        )
+
+
+def _alert_json(alert: AlertRecord) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "kind": alert.kind,
+        "status": alert.status,
+        "score": alert.score,
+        "agency": alert.agency,
+        "shared_with": sorted(alert.shared_with),
+        "reasons": list(alert.reasons),
+        "entities": list(alert.entities),
+        "transactions": list(alert.transactions),
+        "details": alert.details,
+        "created_by": alert.created_by,
+        "created_at": alert.created_at,
+        "updated_at": alert.updated_at,
+        "history": [
+            {
+                "at": e.at,
+                "user": e.user,
+                "action": e.action,
+                "status": e.status,
+                "note": e.note,
+                "agency": e.agency,
+            }
+            for e in alert.history
+        ],
+    }
+
+
+@alerts_app.command("list")
+def alerts_list(
+    ctx: typer.Context,
+    as_user: AsUser = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this status: new, under_review, escalated, closed (repeatable)."),
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="Only this kind (sanctions, structuring, …).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many.")] = 50,
+    json: Annotated[bool, typer.Option("--json", help="JSON lines instead.")] = False,
+) -> None:
+    """The viewer's alert queue: undecided first, highest score first."""
+    from nexus.finance.alerts import queue
+
+    app_ctx = app_context(ctx)
+    reader = app_ctx.access.reader(app_ctx.viewer(as_user))
+    found = queue(reader, status=status, kind=kind, limit=limit)
+    if json:
+        for alert in found:
+            sys.stdout.write(orjson.dumps(_alert_json(alert)).decode() + "\n")
+        return
+    table = Table("id", "status", "score", "kind", "agency", "what", title=f"{len(found)} alerts")
+    for alert in found:
+        owner = alert.agency
+        if alert.shared_with:
+            owner += f" → {', '.join(sorted(alert.shared_with))}"
+        table.add_row(
+            str(alert.id),
+            alert.status,
+            f"{alert.score:.2f}",
+            alert.kind,
+            owner,
+            alert.reasons[0] if alert.reasons else "",
+        )
+    console.print(table)
+
+
+@alerts_app.command("show")
+def alerts_show(
+    ctx: typer.Context,
+    alert_id: AlertId,
+    as_user: AsUser = None,
+    json: Annotated[bool, typer.Option("--json", help="JSON instead.")] = False,
+) -> None:
+    """One alert: its reasons, history and subgraph of accounts, people and payments."""
+    from nexus.finance.alerts import subgraph
+
+    app_ctx = app_context(ctx)
+    reader = app_ctx.access.reader(app_ctx.viewer(as_user))
+    alert = reader.alert(alert_id)
+    if json:
+        sys.stdout.write(orjson.dumps(_alert_json(alert), option=orjson.OPT_INDENT_2).decode())
+        sys.stdout.write("\n")
+        return
+    shared = f"; sent to {', '.join(sorted(alert.shared_with))}" if alert.shared_with else ""
+    console.print(
+        f"[bold]Alert {alert.id}[/bold]  {alert.kind} · {alert.status} · score "
+        f"{alert.score:.2f}  [dim]{alert.agency}{shared}[/dim]"
+    )
+    for reason in alert.reasons:
+        console.print(f"  • {reason}")
+    graph = Table("schema", "caption", "id", title="Subgraph", box=None, pad_edge=False)
+    for entity in subgraph(reader, alert):
+        graph.add_row(entity.schema.label, entity.caption, str(entity.id))
+    console.print(graph)
+    history = Table("at", "user", "step", "status", "note", title="History", box=None)
+    for event in alert.history:
+        step = event.action + (f" to {event.agency}" if event.agency else "")
+        history.add_row(event.at, event.user, step, event.status, event.note or "")
+    console.print(history)
+
+
+def _step(
+    ctx: typer.Context, alert_id: int, as_user: str | None, status: str, note: str | None
+) -> None:
+    from nexus.finance.alerts import transition
+
+    app_ctx = app_context(ctx)
+    alert = transition(app_ctx.access, app_ctx.viewer(as_user), alert_id, status, note)
+    console.print(f"Alert {alert.id} is now {alert.status}.")
+
+
+@alerts_app.command("review")
+def alerts_review(
+    ctx: typer.Context, alert_id: AlertId, as_user: AsUser = None, note: Note = None
+) -> None:
+    """Take an alert under review."""
+    _step(ctx, alert_id, as_user, "under_review", note)
+
+
+@alerts_app.command("escalate")
+def alerts_escalate(
+    ctx: typer.Context, alert_id: AlertId, as_user: AsUser = None, note: Note = None
+) -> None:
+    """Escalate an alert under review (it may then be disseminated)."""
+    _step(ctx, alert_id, as_user, "escalated", note)
+
+
+@alerts_app.command("close")
+def alerts_close(
+    ctx: typer.Context,
+    alert_id: AlertId,
+    reason: Annotated[str, typer.Option(help="Why it is closed (required).")],
+    as_user: AsUser = None,
+) -> None:
+    """Close an alert with a reason (false positive, reported, no further action, …)."""
+    _step(ctx, alert_id, as_user, "closed", reason)
+
+
+@alerts_app.command("reopen")
+def alerts_reopen(
+    ctx: typer.Context, alert_id: AlertId, as_user: AsUser = None, note: Note = None
+) -> None:
+    """Put a closed or escalated alert back under review."""
+    _step(ctx, alert_id, as_user, "under_review", note)
+
+
+@alerts_app.command("disseminate")
+def alerts_disseminate(
+    ctx: typer.Context,
+    alert_id: AlertId,
+    to: Annotated[str, typer.Option("--to", help="The receiving agency (FIA, ANF, UNODC, …).")],
+    as_user: AsUser = None,
+    note: Note = None,
+) -> None:
+    """Send an escalated alert to another agency, if the sharing rules allow all it rests on."""
+    from nexus.finance.alerts import disseminate
+
+    app_ctx = app_context(ctx)
+    alert = disseminate(app_ctx.access, app_ctx.viewer(as_user), alert_id, to, note)
+    console.print(
+        f"Alert {alert.id} disseminated to {to}; it now goes to "
+        f"{', '.join(sorted(alert.shared_with))}."
+    )

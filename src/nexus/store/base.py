@@ -7,7 +7,7 @@ Reads take a `Scope` (the marking ids a viewer may see) and are meant to be call
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -167,9 +167,12 @@ class StatementStore(ABC):
 
     # -- alerts: findings in a queue, each with the markings of its evidence -------------------
     @abstractmethod
+    def save_alerts(self, items: Sequence[tuple[AlertRecord, AlertEvent]]) -> list[AlertRecord]:
+        """Insert each alert (id 0) or update it (status, score, reasons, ids, details,
+        evidence), and append its event to its history; all in one transaction."""
+
     def save_alert(self, alert: AlertRecord, event: AlertEvent) -> AlertRecord:
-        """Insert the alert (id 0) or update it (status, score, reasons, ids, details,
-        evidence), and append the event to its history, in one transaction."""
+        return self.save_alerts([(alert, event)])[0]
 
     @abstractmethod
     def share_alert(self, alert_id: int, agency: str, event: AlertEvent) -> None:

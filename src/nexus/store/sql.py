@@ -6,7 +6,7 @@ All queries of the SQL backends live here; dialect differences live in `nexus.st
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -595,35 +595,41 @@ class SQLStore(StatementStore):
             )
 
     # -- alerts --------------------------------------------------------------------------------
-    def save_alert(self, alert: AlertRecord, event: AlertEvent) -> AlertRecord:
+    def save_alerts(self, items: Sequence[tuple[AlertRecord, AlertEvent]]) -> list[AlertRecord]:
         now = utc_now()
-        values = {
-            "key": alert.key,
-            "kind": alert.kind,
-            "status": alert.status,
-            "score": float(alert.score),
-            "reasons": orjson.dumps(list(alert.reasons)).decode(),
-            "transactions": orjson.dumps(list(alert.transactions)).decode(),
-            "entities": orjson.dumps(list(alert.entities)).decode(),
-            "details": orjson.dumps(alert.details, default=str).decode(),
-            "evidence": evidence_text(alert.evidence),
-            "agency": alert.agency,
-            "created_by": alert.created_by,
-            "updated_at": now,
-        }
+        ids = []
         with self.engine.begin() as conn:
-            if alert.id:
-                conn.execute(update(t.alerts).where(t.alerts.c.id == alert.id).values(**values))
-                alert_id = alert.id
-            else:
-                key = conn.execute(
-                    insert(t.alerts).values(created_at=alert.created_at or now, **values)
-                ).inserted_primary_key
-                assert key is not None
-                alert_id = int(key[0])
-            self._add_alert_event(conn, alert_id, event, now)
-        (saved,) = self._alerts_where(t.alerts.c.id == alert_id, history=True)
-        return saved
+            for alert, event in items:
+                values = {
+                    "key": alert.key,
+                    "kind": alert.kind,
+                    "status": alert.status,
+                    "score": float(alert.score),
+                    "reasons": orjson.dumps(list(alert.reasons)).decode(),
+                    "transactions": orjson.dumps(list(alert.transactions)).decode(),
+                    "entities": orjson.dumps(list(alert.entities)).decode(),
+                    "details": orjson.dumps(alert.details, default=str).decode(),
+                    "evidence": evidence_text(alert.evidence),
+                    "agency": alert.agency,
+                    "created_by": alert.created_by,
+                    "updated_at": now,
+                }
+                if alert.id:
+                    conn.execute(update(t.alerts).where(t.alerts.c.id == alert.id).values(**values))
+                    alert_id = alert.id
+                else:
+                    key = conn.execute(
+                        insert(t.alerts).values(created_at=alert.created_at or now, **values)
+                    ).inserted_primary_key
+                    assert key is not None
+                    alert_id = int(key[0])
+                self._add_alert_event(conn, alert_id, event, now)
+                ids.append(alert_id)
+        saved: dict[int, AlertRecord] = {}
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = t.alerts.c.id.in_(ids[start : start + _IN_CHUNK])
+            saved.update((a.id, a) for a in self._alerts_where(chunk, history=True))
+        return [saved[i] for i in ids]
 
     def _add_alert_event(self, conn: Connection, alert_id: int, event: AlertEvent, at: str) -> None:
         conn.execute(

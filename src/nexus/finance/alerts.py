@@ -1,0 +1,295 @@
+"""The alert queue: findings raised as alerts with their evidence markings, an analyst's steps
+(new → under review → escalated / closed with a reason), and dissemination under the sharing rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from followthemoney import StatementEntity
+
+from nexus.exceptions import AccessDenied, NexusError, NotFound
+from nexus.finance.findings import Finding
+from nexus.policy import AccessLayer, Reader, Viewer, denial_reasons
+from nexus.store import ALERT_STATUSES, AlertEvent, AlertRecord
+
+# Which steps an analyst may take from each status. A closed alert may be reopened (back under
+# review); a later run reopens it by itself only when it brings evidence the alert did not have.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "new": ("under_review", "closed"),
+    "under_review": ("escalated", "closed"),
+    "escalated": ("closed", "under_review"),
+    "closed": ("under_review",),
+}
+OPEN = ("new", "under_review", "escalated")
+# The queue's order: what needs a decision first, then by score.
+QUEUE_ORDER = {status: rank for rank, status in enumerate(ALERT_STATUSES)}
+
+
+class AlertStateError(NexusError):
+    """An alert cannot take this step from its current status."""
+
+
+@dataclass
+class RaiseReport:
+    """What raising findings did to the queue (alert ids)."""
+
+    new: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    reopened: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+
+
+def finding_key(finding: Finding) -> str:
+    """What an alert is about: the detector's own key (`details["key"]`), else its kind and the
+    transactions and entities it names."""
+    given = finding.details.get("key")
+    if isinstance(given, str) and given:
+        return given
+    body = "\x1f".join([finding.kind, *sorted(finding.transactions), "", *sorted(finding.entities)])
+    return f"{finding.kind}:{hashlib.sha1(body.encode('utf-8')).hexdigest()[:24]}"
+
+
+def alert_key(finding: Finding, agency: str) -> str:
+    """Alerts belong to the agency that raised them: the same finding raised by two agencies is
+    two alerts, each in its own queue."""
+    return f"{finding_key(finding)}@{agency}"
+
+
+def _merged(first: Sequence[str], second: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*first, *second]))
+
+
+def raise_alerts(
+    access: AccessLayer,
+    viewer: Viewer,
+    findings: Sequence[Finding],
+    evidence: Sequence[frozenset[int]] | None = None,
+) -> RaiseReport:
+    """Put findings in the viewer's agency's queue, in one transaction.
+
+    `evidence` gives the marking ids of the statements each finding rests on; without it, the
+    markings of every statement the viewer sees about the finding's entities and transactions
+    are taken (one read each). A finding already in the queue (same key, visible to the viewer)
+    updates its alert: score, reasons and evidence are refreshed and the ids merged; a closed alert
+    is reopened only when the finding names something it did not.
+    """
+    report = RaiseReport()
+    if not findings:
+        return report
+    reader = access.reader(viewer)
+    if evidence is None:
+        evidence = [reader.evidence([*f.entities, *f.transactions]) for f in findings]
+    if len(evidence) != len(findings):
+        raise ValueError("one evidence set per finding")
+    visible = access.scope(viewer).marking_ids
+    keys = [alert_key(f, viewer.agency) for f in findings]
+    existing: dict[str, AlertRecord] = {}
+    for known in sorted(reader.alerts(keys=sorted(set(keys))), key=lambda a: a.id):
+        existing[known.key] = known
+    pending: dict[str, tuple[AlertRecord, AlertEvent | None, str]] = {}
+    for finding, marks, key in zip(findings, evidence, keys, strict=True):
+        if not marks <= visible:
+            raise AccessDenied(f"{viewer.name} may not raise an alert on evidence they cannot see")
+        earlier = pending.get(key)
+        base = earlier[0] if earlier else existing.get(key)
+        if base is None:
+            record = AlertRecord(
+                key=key,
+                kind=finding.kind,
+                score=finding.score,
+                reasons=tuple(finding.reasons),
+                evidence=marks,
+                agency=viewer.agency,
+                created_by=viewer.name,
+                transactions=tuple(finding.transactions),
+                entities=tuple(finding.entities),
+                details=dict(finding.details),
+            )
+            event = AlertEvent("raised", viewer.name, "new", f"score {finding.score:.2f}")
+            pending[key] = (record, event, "new")
+            continue
+        record, change, outcome = _merge(viewer, base, finding, marks)
+        if earlier is not None and earlier[2] != "unchanged":
+            outcome, change = earlier[2], earlier[1]  # one step per alert and run
+        pending[key] = (record, change, outcome)
+    changes = [(r, e, o) for r, e, o in pending.values() if e is not None]
+    saved = access.store.save_alerts([(r, e) for r, e, _ in changes if e is not None])
+    for (_, _, outcome), alert in zip(changes, saved, strict=True):
+        getattr(report, outcome).append(alert.id)
+    report.unchanged.extend(r.id for r, e, _ in pending.values() if e is None)
+    access.store.append_audit(
+        viewer.name, "alert.raise", {k: v for k, v in vars(report).items() if v}
+    )
+    return report
+
+
+def _merge(
+    viewer: Viewer, alert: AlertRecord, finding: Finding, marks: frozenset[int]
+) -> tuple[AlertRecord, AlertEvent | None, str]:
+    """The alert as the finding leaves it, the event that says so (None: nothing changed), and
+    what happened: updated, reopened or unchanged."""
+    transactions = _merged(alert.transactions, finding.transactions)
+    entities = _merged(alert.entities, finding.entities)
+    news = (set(transactions) - set(alert.transactions)) | (set(entities) - set(alert.entities))
+    updated = replace(
+        alert,
+        score=finding.score,
+        reasons=tuple(finding.reasons),
+        evidence=alert.evidence | marks,
+        transactions=transactions,
+        entities=entities,
+        details=dict(finding.details),
+        history=(),
+    )
+    if alert.status == "closed":
+        if not news:
+            return alert, None, "unchanged"
+        note = f"new evidence: {', '.join(sorted(news)[:5])}"
+        event = AlertEvent("reopened", viewer.name, "new", note)
+        return replace(updated, status="new"), event, "reopened"
+    same = (
+        updated.score == alert.score
+        and updated.reasons == alert.reasons
+        and updated.evidence == alert.evidence
+        and not news
+    )
+    if same:
+        return alert, None, "unchanged"
+    note = f"score {alert.score:.2f} → {finding.score:.2f}"
+    if news:
+        note += f"; new: {', '.join(sorted(news)[:5])}"
+    return updated, AlertEvent("updated", viewer.name, alert.status, note), "updated"
+
+
+def queue(
+    reader: Reader,
+    *,
+    status: Sequence[str] | None = None,
+    kind: str | None = None,
+    limit: int | None = None,
+) -> list[AlertRecord]:
+    """The viewer's queue: undecided alerts first (new, under review, escalated, closed), each
+    group by score, highest first."""
+    found = reader.alerts(kind=kind, status=status)
+    found.sort(key=lambda a: (QUEUE_ORDER.get(a.status, 99), -a.score, -a.id))
+    return found if limit is None else found[:limit]
+
+
+def _owned(reader: Reader, alert_id: int, action: str) -> AlertRecord:
+    alert = reader.alert(alert_id)
+    viewer = reader.viewer
+    if not viewer.is_admin and viewer.agency != alert.agency:
+        raise AccessDenied(
+            f"alert {alert_id} belongs to {alert.agency}: {viewer.name} ({viewer.agency}) "
+            f"received it and may read it, but may not {action} it"
+        )
+    return alert
+
+
+def transition(
+    access: AccessLayer, viewer: Viewer, alert_id: int, status: str, note: str | None = None
+) -> AlertRecord:
+    """Move an alert to `status`, keeping who, when and why; closing needs a reason."""
+    if status not in ALERT_STATUSES:
+        raise AlertStateError(f"unknown status {status!r} (known: {', '.join(ALERT_STATUSES)})")
+    reader = access.reader(viewer)
+    alert = _owned(reader, alert_id, "change")
+    allowed = TRANSITIONS.get(alert.status, ())
+    if status not in allowed:
+        options = ", ".join(allowed) or "nothing"
+        raise AlertStateError(
+            f"alert {alert_id} is {alert.status}: it can go to {options}, not {status}"
+        )
+    if status == "closed" and not (note and note.strip()):
+        raise AlertStateError(f"closing alert {alert_id} needs a reason (--reason)")
+    saved = access.store.save_alert(
+        replace(alert, status=status, history=()),
+        AlertEvent("status", viewer.name, status, note.strip() if note else None),
+    )
+    access.store.append_audit(
+        viewer.name,
+        "alert.status",
+        {"id": alert_id, "from": alert.status, "to": status, "note": note},
+    )
+    return saved
+
+
+def recipient_viewer(access: AccessLayer, agency: str) -> tuple[Viewer, list[Viewer]]:
+    """The agency as a recipient (its partner status taken from its users), and its users."""
+    users = [Viewer.from_user(u) for u in access.store.users() if u.agency == agency]
+    if not users:
+        raise NotFound(f"no viewer belongs to agency {agency!r}: it cannot receive alerts")
+    partner = next((u.partner for u in users if u.partner), None)
+    top = access.settings.classification_levels[-1]
+    return Viewer(f"{agency} (agency)", agency, top, frozenset(), partner), users
+
+
+def disseminate(
+    access: AccessLayer, viewer: Viewer, alert_id: int, agency: str, note: str | None = None
+) -> AlertRecord:
+    """Send an escalated alert to another agency, if the sharing rules let every statement it
+    rests on go there: no other agency's AGENCY-ONLY material, no compartment, nothing NOFORN to a
+    partner, and for a partner only what is released to it (REL:<partner>). At least one of the
+    agency's viewers must be cleared for all of it. Its viewers then find it in their queue."""
+    reader = access.reader(viewer)
+    alert = _owned(reader, alert_id, "disseminate")
+    if alert.status != "escalated":
+        raise AlertStateError(
+            f"alert {alert_id} is {alert.status}: escalate it before disseminating it"
+        )
+    if agency == alert.agency:
+        raise AlertStateError(f"alert {alert_id} already belongs to {agency}")
+    recipient, users = recipient_viewer(access, agency)
+    markings = access.store.markings()
+    refused = sorted(
+        {
+            f"{markings[mid].label()}: {reason}"
+            for mid in alert.evidence
+            for reason in denial_reasons(recipient, markings[mid], access.settings)
+        }
+    )
+    if refused:
+        raise AccessDenied(f"alert {alert_id} may not go to {agency}: " + "; ".join(refused))
+    readers = [u for u in users if access.scope(u).marking_ids >= alert.evidence]
+    if not readers:
+        raise AccessDenied(
+            f"alert {alert_id} may not go to {agency}: none of its viewers is cleared for all "
+            "the statements it rests on"
+        )
+    access.store.share_alert(
+        alert_id, agency, AlertEvent("disseminated", viewer.name, alert.status, note, agency)
+    )
+    access.store.append_audit(
+        viewer.name, "alert.disseminate", {"id": alert_id, "to": agency, "note": note}
+    )
+    return reader.alert(alert_id)
+
+
+def subgraph(reader: Reader, alert: AlertRecord) -> list[StatementEntity]:
+    """The alert's accounts, people, companies and payments as the viewer sees them, plus the
+    links between them (ownerships, memberships, …)."""
+    named = list(dict.fromkeys([*alert.entities, *alert.transactions]))
+    found: dict[str, StatementEntity] = {}
+    for entity_id in named:
+        try:
+            entity = reader.entity(entity_id)
+        except NotFound:
+            continue
+        found.setdefault(str(entity.id), entity)
+    members = {i for e in found.values() for i in (str(e.id), *e.referents)}
+    for entity in list(found.values()):
+        for edge in reader.referencing(str(entity.id)):
+            if str(edge.id) in found or not edge.schema.edge:
+                continue
+            ends = {
+                str(v)
+                for prop in edge.iterprops()
+                if prop.type.name == "entity"
+                for v in edge.get(prop)
+            }
+            if len(ends & members) >= 2:
+                found[str(edge.id)] = edge
+    return list(found.values())

@@ -1,0 +1,338 @@
+"""Sanctions and watch-list screening: every person, organisation and counterparty name a viewer
+sees, against the list entries they see; incremental, each hit a finding with its reasons.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nexus.finance.alerts import RaiseReport, raise_alerts
+from nexus.finance.findings import Finding
+from nexus.finance.screener import RecordRow, Screener, ScreeningConfig
+from nexus.finance.screening_match import PROPERTIES, Feature, Hit, Party, build_party
+from nexus.policy import AccessLayer, Reader, Viewer
+from nexus.store import ID_PROP, ScreeningRun, StoredStatement, utc_now
+
+KIND = "sanctions"
+NAME_PROPS = frozenset({"name", "alias", "previousName", "weakAlias", "fatherName"})
+# Names on payments and accounts that no entity stands for: screened as bare names.
+COUNTERPARTY_NAMES = {"Payment": ("namesMentioned",), "BankAccount": ("name",)}
+
+
+# -- reading what the viewer sees ----------------------------------------------------------------
+@dataclass
+class Record:
+    """One source entity as screening reads it: its values, markings and a digest of both."""
+
+    id: str
+    schema: str
+    canonical_id: str
+    values: dict[str, list[str]] = field(default_factory=dict)
+    datasets: set[str] = field(default_factory=set)
+    topics: set[str] = field(default_factory=set)
+    marks: set[int] = field(default_factory=set)
+    seen: list[str] = field(default_factory=list)
+    counterparty: bool = False  # a payment's or account's bare names
+
+    def add(self, stmt: StoredStatement) -> None:
+        self.marks.add(stmt.marking_id)
+        self.datasets.add(stmt.dataset)
+        self.seen.append(f"{stmt.id}:{stmt.marking_id}")
+        if stmt.prop == "topics":
+            self.topics.add(stmt.value)
+        elif stmt.prop in PROPERTIES or stmt.prop in NAME_PROPS:
+            written = stmt.original_value if stmt.prop in NAME_PROPS else None
+            self.values.setdefault(stmt.prop, []).append(written or stmt.value)
+
+    def digest(self) -> str:
+        """Changes whenever a value is added, removed from view or re-marked."""
+        return hashlib.sha1("\n".join(sorted(self.seen)).encode("utf-8")).hexdigest()
+
+    def party(self) -> Party | None:
+        schema = "LegalEntity" if self.counterparty else self.schema
+        dataset = ",".join(sorted(self.datasets))
+        return build_party(self.id, schema, self.values, dataset)
+
+
+@dataclass
+class Links:
+    """Who paid or was paid in which payments, and who holds which accounts, with the markings
+    of each payment's and holding's statements: a hit's subgraph, read in the same passes."""
+
+    payments: dict[str, set[str]] = field(default_factory=dict)  # party or account → payments
+    accounts: dict[str, set[str]] = field(default_factory=dict)  # holder → accounts
+    holdings: dict[str, set[str]] = field(default_factory=dict)  # holder → Ownership ids
+    marks: dict[str, set[int]] = field(default_factory=dict)  # payment or holding → markings
+
+    def add(self, index: dict[str, set[str]], key: str, value: str) -> None:
+        index.setdefault(key, set()).add(value)
+
+
+PAYMENT_PARTIES = ("payer", "beneficiary", "payerAccount", "beneficiaryAccount")
+
+
+def read_records(
+    reader: Reader, config: ScreeningConfig
+) -> tuple[list[Record], list[Record], Links]:
+    """The list entries, the records to screen and their links, from what the reader sees."""
+    records: dict[str, Record] = {}
+    for stmt in reader.iter_statements(schema="LegalEntity"):
+        record = records.get(stmt.entity_id)
+        if record is None:
+            record = records[stmt.entity_id] = Record(
+                stmt.entity_id, stmt.schema, stmt.canonical_id
+            )
+        if stmt.prop == ID_PROP:
+            record.schema = stmt.schema
+        record.add(stmt)
+    entries = [r for r in records.values() if r.datasets & config.lists or r.topics & config.topics]
+    listed = {r.id for r in entries}
+    subjects = [r for r in records.values() if r.id not in listed]
+    links = Links()
+    holdings: dict[str, dict[str, str]] = {}
+    for stmt in reader.iter_statements(schema="Ownership"):
+        links.marks.setdefault(stmt.entity_id, set()).add(stmt.marking_id)
+        if stmt.prop in ("owner", "asset"):
+            holdings.setdefault(stmt.entity_id, {})[stmt.prop] = stmt.value
+    for holding, ends in holdings.items():
+        if "owner" in ends and "asset" in ends:
+            links.add(links.accounts, ends["owner"], ends["asset"])
+            links.add(links.holdings, ends["owner"], holding)
+    for schema, props in COUNTERPARTY_NAMES.items():
+        named: dict[str, Record] = {}
+        for stmt in reader.iter_statements(schema=schema):
+            if schema == "Payment":
+                links.marks.setdefault(stmt.entity_id, set()).add(stmt.marking_id)
+                if stmt.prop in PAYMENT_PARTIES:
+                    links.add(links.payments, stmt.value, stmt.entity_id)
+            if stmt.prop not in props:
+                continue
+            record = named.get(stmt.entity_id)
+            if record is None:
+                record = named[stmt.entity_id] = Record(
+                    stmt.entity_id, stmt.schema, stmt.canonical_id, counterparty=True
+                )
+            record.add(stmt)
+            if stmt.prop != "name":
+                record.values.setdefault("name", []).append(stmt.original_value or stmt.value)
+        subjects.extend(named[k] for k in sorted(named))
+    return sorted(entries, key=lambda r: r.id), sorted(subjects, key=lambda r: r.id), links
+
+
+# -- one run -------------------------------------------------------------------------------------
+@dataclass
+class ScreeningReport:
+    viewer: str
+    started_at: str
+    incremental: bool
+    entries: int = 0
+    subjects: int = 0
+    screened_entries: int = 0  # new or changed since the viewer's last run (all when full)
+    screened_subjects: int = 0
+    hits: list[Hit] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    alerts: RaiseReport | None = None
+
+
+def screen_store(
+    access: AccessLayer,
+    viewer: Viewer,
+    config: ScreeningConfig | None = None,
+    *,
+    full: bool = False,
+    alerts: bool = True,
+) -> ScreeningReport:
+    """Screen what the viewer sees and raise the hits as alerts in their agency's queue.
+
+    Incremental unless `full`: records new or changed since the viewer's last run are screened
+    against every entry, and the other records against new or changed entries only, so a run
+    after a list update or an ingest costs what changed.
+    """
+    config = config or ScreeningConfig.from_settings(access.settings)
+    reader = access.reader(viewer)
+    started = utc_now()
+    entries, subjects, links = read_records(reader, config)
+    previous = {} if full else access.store.screened(viewer.name)
+    digests = {r.id: r.digest() for r in (*entries, *subjects)}
+    incremental = bool(previous)
+    fresh = {key for key, digest in digests.items() if previous.get(key) != digest}
+    report = ScreeningReport(viewer.name, started, incremental, len(entries), len(subjects))
+    entry_parties = _parties(entries)
+    if incremental:
+        changed = [r for r in subjects if r.id in fresh]
+        unchanged = [r for r in subjects if r.id not in fresh]
+        new_entries = {k: p for k, p in entry_parties.items() if k in fresh}
+    else:
+        changed, unchanged, new_entries = subjects, [], entry_parties
+    report.screened_subjects, report.screened_entries = len(changed), len(new_entries)
+    if changed and entry_parties:
+        with Screener(list(entry_parties.values()), config) as screener:
+            report.hits.extend(screener.screen_records(_rows(changed), size=len(changed)))
+    if unchanged and new_entries:
+        with Screener(list(new_entries.values()), config) as screener:
+            report.hits.extend(screener.screen_records(_rows(unchanged), size=len(unchanged)))
+    by_id = {r.id: r for r in (*entries, *subjects)}
+    findings, evidence = findings_from_hits(reader, report.hits, by_id, entry_parties, links)
+    report.findings = findings
+    if alerts and findings:
+        report.alerts = raise_alerts(access, viewer, findings, evidence)
+    counts = {
+        "entries": report.entries,
+        "subjects": report.subjects,
+        "screened_entries": report.screened_entries,
+        "screened_subjects": report.screened_subjects,
+        "hits": len(report.hits),
+        "findings": len(findings),
+    }
+    if report.alerts is not None:
+        counts |= {k: len(v) for k, v in vars(report.alerts).items()}
+    run = ScreeningRun(viewer.name, started, utc_now(), counts, full=not incremental)
+    access.store.add_screening_run(run, {k: digests[k] for k in sorted(fresh)})
+    return report
+
+
+def _rows(records: Iterable[Record]) -> Iterator[RecordRow]:
+    for record in records:
+        yield record.id, "LegalEntity" if record.counterparty else record.schema, record.values
+
+
+def _parties(records: Iterable[Record]) -> dict[str, Party]:
+    return {p.id: p for p in _iter_parties(records)}
+
+
+def _iter_parties(records: Iterable[Record]) -> Iterator[Party]:
+    for record in records:
+        party = record.party()
+        if party is not None:
+            yield party
+
+
+# -- hits into findings --------------------------------------------------------------------------
+def _feature_json(feature: Feature) -> dict[str, Any]:
+    return {
+        "feature": feature.name,
+        "outcome": feature.outcome,
+        "weight": feature.weight,
+        "detail": feature.detail,
+    }
+
+
+def findings_from_hits(
+    reader: Reader,
+    hits: Sequence[Hit],
+    records: dict[str, Record],
+    entries: dict[str, Party],
+    links: Links,
+) -> tuple[list[Finding], list[frozenset[int]]]:
+    """One finding per subject (its records grouped as the viewer's resolution groups them), with
+    every listing it resembles, the payments and accounts linked to it, and the markings of all
+    it rests on."""
+    groups: dict[str, list[Hit]] = defaultdict(list)
+    for hit in hits:
+        groups[records[hit.subject].canonical_id].append(hit)
+    known = _known_keys(reader)
+    findings: list[Finding] = []
+    evidence: list[frozenset[int]] = []
+    for subject_id, group in sorted(groups.items()):
+        group.sort(key=lambda h: (-h.score, h.entry, h.subject))
+        best = group[0]
+        subject_records = sorted({h.subject for h in group})
+        listings: dict[str, Hit] = {}
+        for hit in group:
+            listings.setdefault(hit.entry, hit)  # each listing's best hit
+        marks = {m for r in (*subject_records, *listings) for m in records[r].marks}
+        transactions, accounts, holdings = _linked(subject_records, records, links)
+        marks |= {m for linked in (*transactions, *holdings) for m in links.marks.get(linked, ())}
+        key = next((known[s] for s in subject_records if s in known), f"{KIND}:{subject_id}")
+        subject = records[best.subject]
+        own = [s for s in subject_records if not records[s].counterparty]
+        findings.append(
+            Finding(
+                kind=KIND,
+                score=best.score,
+                reasons=_reasons(subject, listings, entries, len(subject_records)),
+                transactions=tuple(transactions),
+                entities=tuple(dict.fromkeys([*own, *accounts, *listings])),
+                details={
+                    "key": key,
+                    "subject": subject_id,
+                    "subject_name": _label(subject),
+                    "subject_records": subject_records,
+                    "list_entries": list(listings),
+                    "listings": [
+                        {
+                            "entry": hit.entry,
+                            "name": entries[hit.entry].label,
+                            "datasets": sorted(records[hit.entry].datasets),
+                            "record": hit.subject,
+                            "score": hit.score,
+                            "matched": [_feature_json(f) for f in hit.matched],
+                            "conflicts": [_feature_json(f) for f in hit.conflicts],
+                        }
+                        for hit in listings.values()
+                    ],
+                },
+            )
+        )
+        evidence.append(frozenset(marks))
+    return findings, evidence
+
+
+def _label(record: Record) -> str:
+    names = record.values.get("name") or [record.id]
+    return names[0]
+
+
+def _reasons(
+    subject: Record, listings: dict[str, Hit], entries: dict[str, Party], records: int
+) -> tuple[str, ...]:
+    what = {"Payment": "names on a payment", "BankAccount": "account title"}
+    kind = what.get(subject.schema, subject.schema)
+    best, *others = listings.values()
+    entry = entries[best.entry]
+    reasons = [
+        f"{_label(subject)} ({kind}, {', '.join(sorted(subject.datasets))}) resembles "
+        f"{entry.label} on {entry.dataset} ({entry.id}): score {best.score:.2f}",
+        *(f.text() for f in best.matched),
+        *(f"conflict — {f.text()}" for f in best.conflicts),
+    ]
+    for hit in others:
+        other = entries[hit.entry]
+        reasons.append(
+            f"also resembles {other.label} on {other.dataset} ({other.id}): score {hit.score:.2f}"
+        )
+    if records > 1:
+        reasons.append(f"{records} records of this subject resemble listings; the best shown")
+    return tuple(reasons)
+
+
+def _known_keys(reader: Reader) -> dict[str, str]:
+    """Record → the key of the alert already raised on it, so a run that groups the records
+    differently (after a new resolution) updates that alert instead of adding another."""
+    known: dict[str, str] = {}
+    for alert in sorted(reader.alerts(kind=KIND), key=lambda a: a.id):
+        key = alert.details.get("key")
+        if isinstance(key, str):
+            for subject in alert.details.get("subject_records", []):
+                known.setdefault(subject, key)
+    return known
+
+
+def _linked(
+    subject_records: list[str], records: dict[str, Record], links: Links
+) -> tuple[list[str], list[str], list[str]]:
+    """Payments the subject's records made or received (or that name it), the accounts they
+    hold, and the holdings that say so."""
+    transactions = {r for r in subject_records if records[r].schema == "Payment"}
+    accounts = {r for r in subject_records if records[r].schema == "BankAccount"}
+    holdings: set[str] = set()
+    for record in subject_records:
+        accounts |= links.accounts.get(record, set())
+        holdings |= links.holdings.get(record, set())
+    for party in (*subject_records, *accounts):
+        transactions |= links.payments.get(party, set())
+    return sorted(transactions), sorted(accounts), sorted(holdings)
