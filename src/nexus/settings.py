@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from nexus.exceptions import ConfigError
@@ -52,6 +52,115 @@ DEFAULT_CAVEATS = [
     CaveatRule(pattern="COMP:*", kind="compartment", description="Named compartment only."),
     CaveatRule(pattern="NOFORN", kind="domestic", description="Not releasable to any partner."),
 ]
+
+
+# -- typology detectors (nexus.finance.typologies; documented in docs/typologies.md) ------------
+def _p(default: Any, help: str, **limits: Any) -> Any:
+    return Field(default=default, description=help, **limits)
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StructuringParams(_Params):
+    threshold_pkr: float = _p(2_000_000, "Cash at or above this is reported (CTR).", gt=0)
+    band: float = _p(0.10, "Deposits this fraction or less under the threshold.", gt=0, lt=1)
+    max_gap_days: float = _p(7, "Such deposits this close together form one run.", gt=0)
+    min_deposits: int = _p(2, "Deposits just under the threshold in a run.", ge=2)
+    min_band_share: float = _p(0.5, "Share of the run's cash deposits just under.", ge=0, le=1)
+
+
+class FanParams(_Params):
+    window_days: float = _p(9, "Counterparties are counted within this many days.", gt=0)
+    hop_days: float = _p(3, "Counting windows start this often.", gt=0)
+    min_counterparties: int = _p(10, "Distinct counterparties within the window.", ge=2)
+    min_total_pkr: float = _p(1_000_000, "Money in (fan-in) or out (fan-out) in the window.")
+    max_repeat_share: float = _p(0.3, "Share of counterparties also seen outside it.", ge=0, le=1)
+    lookback_days: float = _p(90, "How far before and after to look for repeats.", gt=0)
+    onward_days: float = _p(4, "Days for the onward move (fan-in) or funding (fan-out).", gt=0)
+    min_onward_share: float = _p(0.6, "Share of the money moved on (or funded).", ge=0, le=1)
+    max_onward_share: float = _p(1.5, "More than this is other business, not this money.")
+    new_account_days: float = _p(150, "An account first seen this lately counts as new.", gt=0)
+    min_new_share: float = _p(0, "Share of new counterparties (where it can be told).")
+    min_burst: float = _p(10, "Transfers a day against the usual pace around the window.")
+
+
+class CycleParams(_Params):
+    min_amount_pkr: float = _p(1_000_000, "Smallest transfer followed round a cycle.", ge=0)
+    max_hop_days: float = _p(5, "Most days between one hop and the next.", gt=0)
+    window_days: float = _p(30, "Most days from leaving the origin to returning.", gt=0)
+    max_decay: float = _p(0.05, "Largest share lost at one hop.", ge=0, lt=1)
+    min_intermediaries: int = _p(2, "Fewest accounts between origin and return.", ge=1)
+    max_intermediaries: int = _p(6, "Most accounts between origin and return.", ge=1, le=8)
+
+
+class ScatterGatherParams(_Params):
+    min_amount_pkr: float = _p(100_000, "Smallest transfer considered.", ge=0)
+    max_hop_days: float = _p(6, "Most days between scatter and gather through one account.")
+    max_decay: float = _p(0.05, "Largest share an intermediary keeps.", ge=0, lt=1)
+    min_intermediaries: int = _p(3, "Distinct intermediaries between the two ends.", ge=2)
+
+
+class PassThroughParams(_Params):
+    min_amount_pkr: float = _p(100_000, "Smallest transfer that counts.", ge=0)
+    min_total_pkr: float = _p(500_000, "Smallest sum passed through in one episode.", ge=0)
+    max_gap_days: float = _p(3, "Transfers this close together form one episode.", gt=0)
+    max_residual: float = _p(0.1, "Largest share left behind in an episode.", ge=0, lt=1)
+    min_episodes: int = _p(2, "Episodes before an account is flagged.", ge=1)
+    recurrence_days: float = _p(45, "Episodes this close together form one series.", gt=0)
+
+
+class HawalaParams(_Params):
+    max_payment_pkr: float = _p(500_000, "Largest collection or payout counted as small.", gt=0)
+    min_settlements: int = _p(2, "Transfers between the two dealers.", ge=1)
+    min_collections: int = _p(10, "Distinct payers (or cash deposits) of the collector.", ge=2)
+    min_payouts: int = _p(10, "Distinct beneficiaries of the payer abroad.", ge=2)
+    settlement_cycle_days: float = _p(21, "Collections this long before a settlement count.")
+    max_mismatch: float = _p(0.4, "Payouts vs collections, settlements vs net.", ge=0, lt=1)
+
+
+class DormantParams(_Params):
+    dormant_days: float = _p(180, "Silence (or no history) before the burst.", gt=0)
+    burst_days: float = _p(14, "Length of the burst of activity.", gt=0)
+    min_amount_pkr: float = _p(2_000_000, "Money received during the burst.", ge=0)
+    min_onward_share: float = _p(0.8, "Share of the money in that left again.", ge=0, le=1)
+    min_transfers: int = _p(3, "Transfers in the burst, in and out.", ge=2)
+
+
+class HighRiskParams(_Params):
+    jurisdictions: list[str] = _p(["af", "ir", "kp", "mm"], "High-risk countries (ISO codes).")
+    window_days: float = _p(90, "Flows of one account this close together form one alert.")
+    min_total_pkr: float = _p(1_000_000, "Smallest sum of such flows that alerts.", ge=0)
+
+
+DEFAULT_FX_TO_PKR = {
+    "PKR": 1.0,
+    "USD": 280.0,
+    "AED": 76.2,
+    "SAR": 74.6,
+    "GBP": 355.0,
+    "EUR": 302.0,
+    "AFN": 3.95,
+    "IRR": 0.0066,
+}
+
+
+class TypologySettings(_Params):
+    """Every detector's parameters; defaults follow the domain notes (PKR 2 million CTR)."""
+
+    home_country: str = _p("pk", "Country whose accounts are domestic (ISO code).")
+    fx_to_pkr: dict[str, float] = _p(DEFAULT_FX_TO_PKR, "Rates to compare amounts in PKR.")
+    detectors: list[str] = _p([], "Detectors to run; empty means all.")
+    structuring: StructuringParams = StructuringParams()
+    fan_in: FanParams = FanParams()
+    fan_out: FanParams = FanParams()
+    cycle: CycleParams = CycleParams()
+    scatter_gather: ScatterGatherParams = ScatterGatherParams()
+    pass_through: PassThroughParams = PassThroughParams()
+    hawala: HawalaParams = HawalaParams()
+    dormant: DormantParams = DormantParams()
+    high_risk: HighRiskParams = HighRiskParams()
 
 
 class Settings(BaseSettings):
@@ -118,6 +227,10 @@ class Settings(BaseSettings):
         default=20,
         ge=1,
         description="List entries each screened name is compared with, the best by shared words.",
+    )
+    typologies: TypologySettings = Field(
+        default=TypologySettings(),
+        description="Typology detectors' parameters and the high-risk jurisdictions.",
     )
 
     @classmethod
