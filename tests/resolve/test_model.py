@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -348,14 +349,51 @@ def test_a_registered_company_name_is_one_company_a_shop_name_is_not() -> None:
     assert matched == {("c1", "c2"), ("c1", "c3"), ("c2", "c3")}
 
 
-def test_the_spark_backend_says_what_to_install_when_pyspark_is_missing() -> None:
+def test_the_spark_backend_says_what_to_install_when_pyspark_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # import pyspark raises ImportError
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    with pytest.raises(ConfigError, match="pip install"):
+        PersonMatcher(backend="spark")
+
+
+def test_the_spark_backend_finds_the_same_clusters_as_duckdb(
+    scenario: tuple[Records, dict[str, str]],
+) -> None:
+    from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
+
+    records, owner = scenario
+    # People seen several times, a few records each, plus as many one-off records.
+    by_owner: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        by_owner.setdefault(owner[record["id"]], []).append(record)
+    sample = [r for rs in list(by_owner.values())[:40] for r in rs[:4]]
+    frame = person_frame(sample)
+    session = (
+        SparkSession.builder.master("local[1]")
+        .appName("nexus-test")
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "1")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
     try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        with pytest.raises(ConfigError, match="pip install"):
-            PersonMatcher(backend="spark")
-    else:  # pragma: no cover - only where PySpark is installed
-        pytest.skip("PySpark is installed")
+        spark_pairs = PersonMatcher(backend="spark", spark_session=session).predict(frame)
+    finally:
+        session.stop()
+    duckdb = PersonMatcher()
+    groups = {}
+    for backend, pairs in (("duckdb", duckdb.predict(frame)), ("spark", spark_pairs)):
+        found = duckdb.clusters(frame, pairs)
+        groups[backend] = sorted(
+            sorted(k for k, v in found.items() if v == c) for c in set(found.values())
+        )
+    assert groups["spark"] == groups["duckdb"]
+    assert any(len(group) > 1 for group in groups["spark"])
 
 
 def test_an_unknown_backend_is_a_configuration_error() -> None:

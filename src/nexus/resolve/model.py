@@ -4,7 +4,11 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
+import re
+import shutil
+import tempfile
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
@@ -343,7 +347,7 @@ def _splink_comparison(spec: Comparison, backend: Backend, names: Comparison) ->
     """The comparison as Splink levels: a null level on the shown column, then spec.levels
     (`names` is the matcher's name comparison, which `names_agree` levels consult).
     """
-    levels = [cll.NullLevel(spec.show).configure(label_for_charts="missing")]
+    levels: list[Any] = [cll.NullLevel(spec.show).configure(label_for_charts="missing")]
     key_column = spec.levels[0].column or spec.show
     for level in spec.levels:
         column = level.column or spec.show
@@ -445,6 +449,14 @@ class _DuckDBEngine(_Engine):
 
 
 class _SparkEngine(_Engine):
+    """Splink's Spark backend on a given session, or on one made here: Spark's own
+    configuration (spark-defaults.conf, PYSPARK_SUBMIT_ARGS) says where it runs, local[*] when
+    nothing does. Splink's similarity functions (Jaro-Winkler, Damerau-Levenshtein) come from its
+    jar, which a given session must have in `spark.jars` (splink.backends.spark.
+    similarity_jar_location()). Intermediate tables are written under the session's checkpoint
+    directory, a temporary one when it has none.
+    """
+
     dialect = "spark"
 
     def __init__(self, session: Any = None) -> None:
@@ -452,21 +464,38 @@ class _SparkEngine(_Engine):
             from pyspark.sql import SparkSession
         except ImportError as error:
             raise ConfigError(
-                "the Spark backend needs PySpark and a Java runtime: "
-                "`pip install 'pyspark>=3.5'` (Nexus does not install it), or use backend='duckdb'"
+                "the Spark backend needs PySpark and a Java runtime (17 or later): "
+                "`pip install 'pyspark==4.3.0'`, or use backend='duckdb'"
             ) from error
         from splink.backends.spark import similarity_jar_location
 
-        self.session = session or (
-            SparkSession.builder.appName("nexus-resolve")
-            .config("spark.jars", similarity_jar_location())
-            .getOrCreate()
-        )
+        if session is None:
+            session = (
+                SparkSession.builder.appName("nexus-resolve")
+                .config("spark.jars", similarity_jar_location())
+                .config("spark.ui.showConsoleProgress", "false")
+                .getOrCreate()
+            )
+            session.sparkContext.setLogLevel("ERROR")  # Splink's scratch tables warn by the dozen
+            if session.sparkContext.master.startswith("local"):
+                # Spark's 200 shuffle partitions are meant for clusters; one machine's
+                # cores keep small jobs from drowning in empty tasks.
+                cores = session.sparkContext.defaultParallelism
+                session.conf.set("spark.sql.shuffle.partitions", str(max(2, 2 * cores)))
+        if session.sparkContext.getCheckpointDir() is None:
+            session.sparkContext.setCheckpointDir(_scratch("nexus-spark-"))
+        self.session = session
+        self._views: dict[int, list[str]] = {}  # per API: the temporary views registered
 
     def api(self) -> Any:
         from splink.backends.spark import SparkAPI
 
-        return SparkAPI(spark_session=self.session)
+        partitions = int(self.session.conf.get("spark.sql.shuffle.partitions"))
+        return SparkAPI(  # type: ignore[no-untyped-call]
+            spark_session=self.session,
+            break_lineage_method="parquet",
+            num_partitions_on_repartition=partitions,
+        )
 
     def register(self, api: Any, frame: pd.DataFrame, name: str) -> Any:
         from pyspark.sql import types as st
@@ -478,11 +507,34 @@ class _SparkEngine(_Engine):
             "string": st.StringType(),
         }
         schema = st.StructType([st.StructField(c, types[_kind(c)]) for c in frame.columns])
-        rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+        rows = [
+            tuple(_spark_value(value) for value in row)
+            for row in frame.itertuples(index=False, name=None)
+        ]
+        self._views.setdefault(id(api), []).append(name)
         return api.register(self.session.createDataFrame(rows, schema=schema), table_name=name)
 
     def close(self, api: Any) -> None:
+        # Views outlive the API in the session: the next fit or predict registers them anew.
         api.delete_tables_created_by_splink_from_db()
+        for name in self._views.pop(id(api), []):
+            self.session.catalog.dropTempView(name)
+
+
+def _spark_value(value: Any) -> Any:
+    """A cell as Spark takes it: lists as lists, missing values as None, numbers as Python's."""
+    if isinstance(value, list | tuple | np.ndarray):
+        return [str(v) for v in value]
+    if value is None or _missing(value):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _scratch(prefix: str) -> str:
+    """A temporary directory removed when the process ends."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, True)
+    return path
 
 
 def _engine(backend: str, spark_session: Any) -> _Engine:
@@ -756,12 +808,17 @@ class _Matcher(ABC):
             del both
             tables = [blocked.iloc[: len(left)], blocked.iloc[len(left) :]]
             link_type = "link_only"
+        model = self._model_for(link_type)
+        model["blocking_rules_to_generate_predictions"] = _productive_rules(
+            model["blocking_rules_to_generate_predictions"], tables
+        )
+        if not model["blocking_rules_to_generate_predictions"]:
+            return pd.DataFrame(columns=list(_PAIR_COLUMNS))
         with self._session() as db:
             registered = [
                 self._engine.register(db, t.reset_index(drop=True), f"nexus_input_{i}")
                 for i, t in enumerate(tables)
             ]
-            model = self._model_for(link_type)
             if not explain:
                 model["retain_matching_columns"] = False
                 model["retain_intermediate_calculation_columns"] = False
@@ -774,7 +831,7 @@ class _Matcher(ABC):
             predictions = linker.inference.predict(
                 threshold_match_probability=floor, warning_mode="never"
             )
-            result = predictions.as_pandas_dataframe()
+            result = predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call]
         if right is not None and "source_dataset_l" in result.columns:
             flip = result["source_dataset_l"] == _RIGHT
             for column in [c[:-2] for c in result.columns if c.endswith("_l")]:
@@ -886,7 +943,7 @@ class _Matcher(ABC):
                 db,
                 "unique_id",
                 threshold_match_probability=cut,
-            ).as_pandas_dataframe()
+            ).as_pandas_dataframe()  # type: ignore[no-untyped-call]
         cluster = dict(
             zip(
                 clustered["unique_id"].astype(str),
@@ -905,7 +962,7 @@ class _Matcher(ABC):
             ids = self.featurise(frame)["unique_id"].astype(str)
         if ids.duplicated().any():
             raise NexusError("record ids must be unique to be clustered")
-        return ids.tolist()
+        return [str(i) for i in ids]
 
     def _join_singletons(
         self, cluster: dict[str, str], edges: pd.DataFrame, cut: float, records: int
@@ -1052,6 +1109,29 @@ def _with_m_floor(model: dict[str, Any]) -> dict[str, Any]:
             if m is not None and m < M_FLOOR:
                 level["m_probability"] = M_FLOOR
     return model
+
+
+_BLOCKING_COLUMN = re.compile(r"\bb_\w+")
+
+
+def _productive_rules(
+    rules: Sequence[dict[str, Any]], tables: Sequence[pd.DataFrame]
+) -> list[dict[str, Any]]:
+    """The blocking rules that can pair records: a rule on a key no record of some input has
+    (nobody's vehicles in a list of people) makes no pairs but costs a pass over the data,
+    which on Spark is several jobs.
+    """
+    empty = {
+        column
+        for table in tables
+        for column in table.columns
+        if column.startswith("b_") and not table[column].notna().any()
+    }
+    return [
+        rule
+        for rule in rules
+        if not set(_BLOCKING_COLUMN.findall(str(rule.get("blocking_rule", "")))) & empty
+    ]
 
 
 def _pair_count(table: pd.DataFrame, columns: Sequence[str]) -> int:
