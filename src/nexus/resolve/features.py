@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -146,12 +146,19 @@ _MISSING = ("", "nan", "none", "null", "n/a", "na", "-", "--")
 # (what normalise_phone would conclude, at a fraction of the cost); other numbers go through
 # normalise_phone.
 _PK_MOBILE = re.compile(r"^(?:\+92|0092|92|0)(3[0-9]{9})$")
-_PK_MOBILE_VALID = re.compile(
-    phonenumbers.PhoneMetadata.metadata_for_region("PK").mobile.national_number_pattern
-)
+
+
+def _pk_mobile_pattern() -> str:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("PK")
+    pattern = metadata.mobile.national_number_pattern if metadata and metadata.mobile else None
+    assert pattern is not None, "phonenumbers has no pattern for Pakistani mobiles"
+    return str(pattern)
+
+
+_PK_MOBILE_VALID = re.compile(_pk_mobile_pattern())
 _PHONE_JUNK = re.compile(r"[^\d+]")
 
-Records = pd.DataFrame | Iterable[Mapping[str, Any]]
+Records: TypeAlias = "pd.DataFrame | Iterable[Mapping[str, Any]]"
 
 
 def person_frame(records: Records, workers: int | None = None) -> pd.DataFrame:
@@ -171,7 +178,8 @@ def person_frame(records: Records, workers: int | None = None) -> pd.DataFrame:
             (_joined(raw["phone"], ";"), _phone_row, (("phones", "list"),)),
             (identifier, _identifier_row, (("cnic", "text"), ("id_number", "text"))),
         )
-        names, phones, ids = _results([_submit(*job, pool) for job in jobs], len(raw), jobs)
+        started = [_submit(values, function, fields, pool) for values, function, fields in jobs]
+        names, phones, ids = _results(started, len(raw), jobs)
     dates = _derive(text["birthDate"], _date_row, DATE_FIELDS)
     gender = _derive(text["gender"], _gender_row, (("gender", "text"),))["gender"]
     cnic_sex = _derive(pd.Series(ids["cnic"]).fillna(""), _cnic_gender_row, (("g", "text"),))
@@ -451,7 +459,7 @@ def _coalesce(*columns: Any) -> np.ndarray:
     out = pd.Series(columns[0], dtype=object)
     for column in columns[1:]:
         out = out.where(out.notna(), pd.Series(column, dtype=object))
-    return out.to_numpy(dtype=object)
+    return np.asarray(out.to_numpy(dtype=object), dtype=object)
 
 
 # -- computing once per distinct value -----------------------------------------------------------

@@ -116,8 +116,8 @@ def _bank_codes(records: Iterable[ThingRecord]) -> dict[str, str]:
         if not names:
             continue
         iban = _account_iban(record)
-        bic = _compact(record.first("bic"))
-        code = _iban_bank(iban)[0] if iban and _iban_bank(iban) else bic[:4] if bic else ""
+        parts = _iban_bank(iban) if iban else None
+        code = parts[0] if parts else _compact(record.first("bic"))[:4]
         if _BANK_CODE.match(code):
             for name in names:
                 seen[name][code] += 1
