@@ -25,6 +25,7 @@ for viewer in admin fia_analyst anf_officer unodc_liaison; do
     "$NEXUS" resolve --as "$viewer"
 done
 "$NEXUS" network communities --as anf_officer --limit 8
+"$NEXUS" screen --as fmu_analyst --limit 10  # sanctions and watch lists: hits go to FMU's alert queue
 "$NEXUS" status
 cat <<TXT
 

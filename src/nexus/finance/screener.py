@@ -51,10 +51,15 @@ class ScreeningConfig:
 class Screener:
     """List entries indexed once; records screened against them a chunk at a time."""
 
-    def __init__(self, entries: Sequence[Party], config: ScreeningConfig | None = None) -> None:
+    def __init__(
+        self,
+        entries: Sequence[Party],
+        config: ScreeningConfig | None = None,
+        threads: int | None = None,
+    ) -> None:
         self.config = config or ScreeningConfig()
         self.entries = list(entries)
-        self.index = EntryIndex(self.entries, self.config.index)
+        self.index = EntryIndex(self.entries, self.config.index, threads)
 
     def __enter__(self) -> Screener:
         return self
@@ -117,7 +122,7 @@ def _start_worker() -> None:
     global _WORKER
     assert _FORKED is not None
     entries, config = _FORKED
-    _WORKER = Screener(entries, config)
+    _WORKER = Screener(entries, config, threads=1)  # the workers are the parallelism
 
 
 def _screen_chunk(rows: list[RecordRow]) -> list[Hit]:

@@ -91,7 +91,12 @@ def identifier_keys(party: Party) -> set[str]:
 class EntryIndex:
     """List entries' names by key; `candidates` gives each record the entries worth comparing."""
 
-    def __init__(self, entries: Sequence[Party], config: IndexConfig | None = None) -> None:
+    def __init__(
+        self,
+        entries: Sequence[Party],
+        config: IndexConfig | None = None,
+        threads: int | None = None,
+    ) -> None:
         self.entries = list(entries)
         self.config = config or IndexConfig()
         postings: dict[str, set[int]] = defaultdict(set)
@@ -125,6 +130,8 @@ class EntryIndex:
         squared = weights[key_column] ** 2
         lengths = np.sqrt(np.bincount(name_column, weights=squared, minlength=len(owners)))
         self._db = duckdb.connect()
+        if threads is not None:
+            self._db.execute(f"SET threads = {int(threads)}")
         frame = {
             "key": key_column,
             "entry": np.asarray(owners, dtype=np.int64)[name_column],

@@ -5,7 +5,7 @@ named feature functions whose weights add up to a hit's score and explain it to 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from followthemoney import registry
@@ -65,6 +65,7 @@ INITIAL = 0.8  # an initial or abbreviation ("M.", "Gh.") against a word it star
 ABBREVIATION = 2  # a written word this short is taken as an abbreviation of a longer one
 FUZZY_FLOOR = 0.9  # Jaro-Winkler from which two words count as a misspelling
 FUZZY_SHARE = 0.9
+GLUED_MIN = 6  # a glued word has at least this many letters ("allahditta", "abdulrehman")
 GLUED_FLOOR = 0.85  # … between a glued word and two written apart ("allahditta", "ullah ditta")
 ARABIC_FLOOR = 0.8  # … between consonant skeletons, when one word came in Perso-Arabic script
 ARABIC_SHARE = 0.85
@@ -102,15 +103,16 @@ class NameForm:
     legal_form: bool = False  # an organisation's name that carried a legal form (Ltd, Trust)
     arabic: bool = False  # written in Perso-Arabic script: its words come without short vowels
 
+    items: tuple[tuple[str, bool], ...] = field(init=False)  # (word, is an initial)
+
+    def __post_init__(self) -> None:
+        items = tuple((t, False) for t in self.tokens) + tuple((i, True) for i in self.initials)
+        object.__setattr__(self, "items", items)
+
     @property
     def key(self) -> str:
         """Order-insensitive: the same words in any order, spelling or script."""
         return " ".join(sorted(self.tokens))
-
-    @property
-    def items(self) -> tuple[tuple[str, bool], ...]:
-        """(word, is an initial) for every token and initial."""
-        return tuple((t, False) for t in self.tokens) + tuple((i, True) for i in self.initials)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,16 +174,18 @@ def kind_of(schema: str) -> str:
 
 
 @lru_cache(maxsize=1 << 18)
-def person_forms(text: str, weak: bool = False) -> tuple[tuple[NameForm, ...], tuple[str, ...]]:
-    """The forms of a person's name as written (its own and any "alias …" inside it) and the
-    father's tokens a "s/o …" part gives."""
+def person_forms(
+    text: str, weak: bool = False
+) -> tuple[tuple[NameForm, ...], tuple[str, ...], str | None]:
+    """The forms of a person's name as written (its own and any "alias …" inside it), the
+    father's tokens a "s/o …" part gives, and the gender a relation or title says."""
     parsed = parse_person_name(text)
     forms = []
     for written, name in ((text, parsed), *((a, parse_person_name(a)) for a in parsed.aliases)):
         if name.tokens:
             arabic = name.script != "latin"
             forms.append(NameForm(written, PERSON, name.tokens, name.initials, weak, False, arabic))
-    return tuple(forms), parsed.father_tokens
+    return tuple(forms), parsed.father_tokens, parsed.gender
 
 
 @lru_cache(maxsize=1 << 18)
@@ -195,16 +199,16 @@ def organisation_form(text: str, weak: bool = False) -> tuple[NameForm | None, b
     return form, has_form
 
 
-def _forms(kind: str, text: str, weak: bool) -> tuple[list[NameForm], tuple[str, ...]]:
+def _forms(kind: str, text: str, weak: bool) -> tuple[list[NameForm], tuple[str, ...], str | None]:
     if kind == PERSON:
-        forms, father = person_forms(text, weak)
-        return list(forms), father
+        forms, father, gender = person_forms(text, weak)
+        return list(forms), father, gender
     org, has_legal_form = organisation_form(text, weak)
     if kind == ORGANISATION or has_legal_form:
-        return ([org] if org else []), ()
+        return ([org] if org else []), (), None
     # Unknown kind (a payer's name on a bank extract): a person's name and an organisation's.
-    forms, father = person_forms(text, weak)
-    return [*forms, *([org] if org else [])], father
+    forms, father, gender = person_forms(text, weak)
+    return [*forms, *([org] if org else [])], father, gender
 
 
 def _identifier(prop: str, value: str) -> tuple[str, str] | None:
@@ -224,9 +228,11 @@ def build_party(
     kind = kind_of(schema)
     names: list[NameForm] = []
     fathers: list[tuple[str, ...]] = []
+    said: str | None = None
     for prop in (*STRONG_NAMES, *WEAK_NAMES):
         for text in values.get(prop, ()):
-            forms, father = _forms(kind, text, prop in WEAK_NAMES)
+            forms, father, gender = _forms(kind, text, prop in WEAK_NAMES)
+            said = said or gender
             names.extend(
                 f for f in forms if all(f.text != n.text or f.kind != n.kind for n in names)
             )
@@ -263,26 +269,25 @@ def build_party(
         identifiers=frozenset(identifiers),
         phones=frozenset(values.get("phone", ())),
         countries=frozenset(countries),
-        gender=_gender(kind, values, names, identifiers),
+        gender=_gender(kind, values, said, identifiers),
     )
 
 
 def _gender(
     kind: str,
     values: Mapping[str, Sequence[str]],
-    names: Sequence[NameForm],
+    said: str | None,
     identifiers: Iterable[tuple[str, str]],
 ) -> str | None:
+    """The record's own gender, else what a name's relation or title says, else the CNIC's."""
     if kind != PERSON:
         return None
     for value in values.get("gender", ()):
         cleaned = registry.gender.clean(value)
         if cleaned in ("male", "female"):
             return cleaned
-    for form in names:
-        said = parse_person_name(form.text).gender
-        if said:
-            return said
+    if said:
+        return said
     for kind_, value in identifiers:
         if kind_ == "cnic":
             return cnic_gender(value)
@@ -352,18 +357,27 @@ def _pair_up(items_a: Items, items_b: Items, arabic: bool) -> list[tuple[float, 
     return chosen
 
 
+def _may_glue(items_a: Items, items_b: Items, chosen: list[tuple[float, int, int]]) -> bool:
+    """A cheap look first: an unpaired word long enough to be two glued ones."""
+    used_a = {c[1] for c in chosen}
+    used_b = {c[2] for c in chosen}
+    return any(len(w) >= GLUED_MIN and i not in used_a for i, (w, _) in enumerate(items_a)) or any(
+        len(w) >= GLUED_MIN and j not in used_b for j, (w, _) in enumerate(items_b)
+    )
+
+
 def _glued(
     items_a: Items, items_b: Items, chosen: list[tuple[float, int, int]]
 ) -> list[tuple[str, int]]:
     """Words one name writes glued that the other writes apart ("Allahditta" = "Allah Ditta",
     canonically "ullah" + "ditta"): each unpaired word against two adjacent unpaired ones of the
     other name. Returns (what paired, 0 when name a had the two words, 1 when name b had them)."""
+    used_a = {c[1] for c in chosen}
+    used_b = {c[2] for c in chosen}
     free = (
-        [i for i in range(len(items_a)) if all(i != c[1] for c in chosen)],
-        [j for j in range(len(items_b)) if all(j != c[2] for c in chosen)],
+        [i for i in range(len(items_a)) if i not in used_a],
+        [j for j in range(len(items_b)) if j not in used_b],
     )
-    if not any(j + 1 in free[1] for j in free[1]) and not any(i + 1 in free[0] for i in free[0]):
-        return []  # no two adjacent unpaired words on either side
     items = (items_a, items_b)
     found = []
     for side in (0, 1):
@@ -402,7 +416,7 @@ def name_similarity(a: NameForm, b: NameForm) -> tuple[float, str]:
     paired = [f"{items_a[i][0]}{'=' if sim == 1.0 else '~'}{items_b[j][0]}" for sim, i, j in chosen]
     total = sum(sim for sim, _, _ in chosen)
     count_a, count_b = len(items_a), len(items_b)
-    if len(chosen) < min(count_a, count_b):
+    if len(chosen) < min(count_a, count_b) and _may_glue(items_a, items_b, chosen):
         for text, apart in _glued(items_a, items_b, chosen):
             paired.append(text)
             total += FUZZY_SHARE
