@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from nexus.exceptions import SourceError
+from nexus.resolve.features import ORGANISATION_PROPERTIES, PERSON_PROPERTIES
 from nexus.resolve.model import Assignment, OrgMatcher, PersonMatcher
 
 __all__ = [
@@ -27,28 +28,11 @@ __all__ = [
     "link_csv",
 ]
 
-# Columns a list may have besides `id`: FollowTheMoney property names.
-PERSON_COLUMNS = (
-    "name",
-    "fatherName",
-    "birthDate",
-    "idNumber",
-    "passportNumber",
-    "phone",
-    "address",
-    "nationality",
-    "gender",
-)
-ORGANISATION_COLUMNS = (
-    "name",
-    "registrationNumber",
-    "idNumber",
-    "phone",
-    "address",
-    "jurisdiction",
-    "country",
-    "legalForm",
-)
+# Columns a list may have besides `id`: the FollowTheMoney properties the feature builders read
+# (not `dataset`, nor the holdings the store supplies).
+_NOT_LIST_COLUMNS = ("id", "dataset", "accounts", "vehicles")
+PERSON_COLUMNS = tuple(p for p in PERSON_PROPERTIES if p not in _NOT_LIST_COLUMNS)
+ORGANISATION_COLUMNS = tuple(p for p in ORGANISATION_PROPERTIES if p not in _NOT_LIST_COLUMNS)
 OUTPUT_COLUMNS = ("id", "cluster_id", "confidence")
 LINK_OUTPUT_COLUMNS = ("list", "id", "cluster_id", "confidence")
 PAIR_FLOOR = 0.05  # pairs scored at least this probable count towards confidence
