@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from nexus.finance.screener import Screener, ScreeningConfig
+from nexus.finance.screener import PARALLEL_MIN, Screener, ScreeningConfig
 from nexus.finance.screening import read_records, screen_store
 from nexus.finance.screening_index import EntryIndex
 from nexus.finance.screening_match import Party, build_party, compare
@@ -136,6 +136,17 @@ def test_candidates_come_from_the_index_not_from_every_entry() -> None:
         index.close()
     assert [entries[i].id for i in found] == [LISTED.id]
     assert [entries[i].id for i in by_id] == ["p:Entry7 Listed7"]
+
+
+def test_worker_processes_find_what_one_process_finds() -> None:
+    entries = [LISTED, person("GUL RAHMAN", birthDate="1974"), person("BAKHT ZADA ORAKZAI")]
+    names = ["Mohd Yousuf Khan", "گل رحمان", "Bakht Zada", "Ali Raza", "Gul Rehman s/o Khan"]
+    rows = [(f"r{i}", "Person", {"name": [n]}) for i, n in enumerate(names * 40)]
+    with Screener(entries) as screener:
+        alone = {(h.subject, h.entry, h.score) for h in screener.screen_records(rows)}
+        spread = screener.screen_records(rows, workers=2, size=PARALLEL_MIN)
+        assert {(h.subject, h.entry, h.score) for h in spread} == alone
+    assert len(alone) == 4 * 40
 
 
 # -- the store, screened as a viewer -------------------------------------------------------------

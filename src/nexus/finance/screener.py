@@ -94,11 +94,11 @@ class Screener:
     def screen_records(
         self, records: Iterable[RecordRow], workers: int | None = None, size: int | None = None
     ) -> Iterator[Hit]:
-        """Hits for records given as values: normalised and screened here, or, from
-        PARALLEL_MIN records (`size`, when known), in `workers` processes (default: the CPU
-        count, at most 4), each with its own copy of the index."""
+        """Hits for records given as values: normalised and screened in this process, or, when
+        `size` says there are PARALLEL_MIN records or more, in `workers` processes (default: the
+        CPU count, at most 4), each with its own copy of the index."""
         count = min(4, os.cpu_count() or 1) if workers is None else workers
-        if count < 2 or (size is not None and size < PARALLEL_MIN):
+        if count < 2 or size is None or size < PARALLEL_MIN:
             yield from self.screen(_parties(records))
             return
         yield from _in_workers(self, records, count)
