@@ -9,13 +9,14 @@ import multiprocessing
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from types import TracebackType
 
 from nexus.finance.screening_index import EntryIndex, IndexConfig, chunks
 from nexus.finance.screening_match import (
     DOB_EXACT,
     FATHER_MATCH,
+    Feature,
     Hit,
     Party,
     build_party,
@@ -125,9 +126,21 @@ def _start_worker() -> None:
     _WORKER = Screener(entries, config, threads=1)  # the workers are the parallelism
 
 
-def _screen_chunk(rows: list[RecordRow]) -> list[Hit]:
+# Hits cross back as plain tuples: far cheaper to pickle than dataclasses.
+HitRow = tuple[str, str, float, tuple[tuple[str, str, float, str], ...]]
+
+
+def _screen_chunk(rows: list[RecordRow]) -> list[HitRow]:
     assert _WORKER is not None
-    return list(_WORKER.screen(_parties(rows)))
+    return [
+        (h.subject, h.entry, h.score, tuple(astuple(f) for f in h.features))
+        for h in _WORKER.screen(_parties(rows))
+    ]
+
+
+def _hit(row: HitRow) -> Hit:
+    subject, entry, score, features = row
+    return Hit(subject, entry, score, tuple(Feature(*f) for f in features))
 
 
 def _in_workers(screener: Screener, records: Iterable[RecordRow], workers: int) -> Iterator[Hit]:
@@ -140,14 +153,14 @@ def _in_workers(screener: Screener, records: Iterable[RecordRow], workers: int) 
             mp_context=multiprocessing.get_context("fork"),
             initializer=_start_worker,
         ) as pool:
-            pending: list[Future[list[Hit]]] = []
+            pending: list[Future[list[HitRow]]] = []
             for batch in _row_chunks(records, screener.config.chunk):
                 pending.append(pool.submit(_screen_chunk, batch))
                 # A few chunks in flight per worker: enough to keep them busy, bounded memory.
                 while len(pending) > 2 * workers:
-                    yield from pending.pop(0).result()
+                    yield from map(_hit, pending.pop(0).result())
             for future in pending:
-                yield from future.result()
+                yield from map(_hit, future.result())
     finally:
         gc.unfreeze()
         _FORKED = None

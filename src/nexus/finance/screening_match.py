@@ -358,12 +358,19 @@ def _pair_up(items_a: Items, items_b: Items, arabic: bool) -> list[tuple[float, 
 
 
 def _may_glue(items_a: Items, items_b: Items, chosen: list[tuple[float, int, int]]) -> bool:
-    """A cheap look first: an unpaired word long enough to be two glued ones."""
+    """A cheap look first: an unpaired word long enough to be two glued ones on one side, two
+    adjacent unpaired words on the other."""
     used_a = {c[1] for c in chosen}
     used_b = {c[2] for c in chosen}
-    return any(len(w) >= GLUED_MIN and i not in used_a for i, (w, _) in enumerate(items_a)) or any(
-        len(w) >= GLUED_MIN and j not in used_b for j, (w, _) in enumerate(items_b)
-    )
+    for one, used_one, other, used_other in (
+        (items_a, used_a, items_b, used_b),
+        (items_b, used_b, items_a, used_a),
+    ):
+        if any(len(w) >= GLUED_MIN and i not in used_one for i, (w, _) in enumerate(one)) and any(
+            i not in used_other and i + 1 not in used_other for i in range(len(other) - 1)
+        ):
+            return True
+    return False
 
 
 def _glued(
@@ -459,6 +466,8 @@ def best_name(subject: Party, entry: Party) -> tuple[float, NameForm | None, Nam
 def _tokens_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     if sorted(a) == sorted(b):
         return 1.0
+    if not {t[0] for t in a} & {t[0] for t in b}:
+        return 0.0  # no word of one starts like a word of the other: nothing can pair
     return name_similarity(_form(a), _form(b))[0]
 
 
@@ -486,7 +495,12 @@ def _one_slip(a: str, b: str) -> bool:
     """Same length, and one character different or two neighbours swapped."""
     if len(a) != len(b):
         return False
-    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    diff = []
+    for i, (x, y) in enumerate(zip(a, b, strict=True)):
+        if x != y:
+            diff.append(i)
+            if len(diff) > 2:
+                return False
     if len(diff) == 1:
         return True
     return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
