@@ -102,3 +102,14 @@ def test_screening_runs_keep_the_digests_of_what_each_viewer_screened(store: SQL
     assert store.screened("fia") == {}
     runs = store.screening_runs("fmu")
     assert [(r.full, r.counts) for r in runs] == [(False, {"hits": 3}), (True, {"hits": 3})]
+
+
+def test_long_key_and_id_lists_are_answered_whole(store: SQLStore) -> None:
+    saved = [
+        store.save_alert(alert(f"k{n}@FMU"), AlertEvent("raised", "a", "new")) for n in (3, 11_999)
+    ]
+    keys = [f"k{n}@FMU" for n in range(12_000)]
+    assert {a.id for a in store.alerts(scope(1), keys=keys)} == {a.id for a in saved}
+    ids = list(range(1, 40_000))
+    assert {a.id for a in store.alerts(scope(1), ids=ids, keys=keys)} == {a.id for a in saved}
+    assert store.alerts(scope(1), keys=[]) == []

@@ -669,15 +669,22 @@ class SQLStore(StatementStore):
         history: bool = False,
     ) -> list[AlertRecord]:
         conditions: list[ColumnElement[bool]] = []
-        if ids is not None:
-            conditions.append(t.alerts.c.id.in_(sorted(set(ids))))
-        if keys is not None:
-            conditions.append(t.alerts.c.key.in_(sorted(set(keys))))
         if kinds is not None:
             conditions.append(t.alerts.c.kind.in_(sorted(set(kinds))))
         if statuses is not None:
             conditions.append(t.alerts.c.status.in_(sorted(set(statuses))))
-        found = self._alerts_where(and_(literal(True), *conditions), history=False)
+        # Long id or key lists are asked for in chunks (SQLite's limit on bound parameters).
+        chunks: list[ColumnElement[bool]] = [literal(True)]
+        wanted: list[tuple[Any, list[Any]]] = []
+        if ids is not None:
+            wanted.append((t.alerts.c.id, sorted(set(ids))))
+        if keys is not None:
+            wanted.append((t.alerts.c.key, sorted(set(keys))))
+        for column, values in wanted:
+            parts = [values[i : i + _IN_CHUNK] for i in range(0, len(values), _IN_CHUNK)]
+            chunks = [and_(c, column.in_(part)) for c in chunks for part in parts]
+        found = [a for c in chunks for a in self._alerts_where(and_(c, *conditions), history=False)]
+        found.sort(key=lambda a: (-a.score, -a.id))
         # Evidence is checked here, in Python, as for match links: an alert whose evidence the
         # scope may not fully see does not exist for it (nor does its history).
         visible = [a for a in found if scope.allows(a.evidence)]
