@@ -9,7 +9,7 @@ import hashlib
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 
@@ -85,13 +85,12 @@ class _Entity:
     datasets: set[str] = field(default_factory=set)
     agencies: set[str] = field(default_factory=set)
 
-    def values(self, prop: str) -> list[str]:
-        return [s.value for s in self.props.get(prop, ())]
-
     def first(self, *props: str) -> str | None:
         for prop in props:
             found = self.props.get(prop)
             if found:
+                if len(found) == 1:
+                    return found[0].value
                 return Counter(s.value for s in found).most_common(1)[0][0]
         return None
 
@@ -680,9 +679,5 @@ def read_graph(
 ) -> EntityGraph:
     """The graph of everything the reader's viewer may see (one audited read)."""
     return build_graph(
-        _statements(reader), viewer=reader.viewer.name, version=version, options=options
+        reader.iter_statements(), viewer=reader.viewer.name, version=version, options=options
     )
-
-
-def _statements(reader: Reader) -> Iterator[StoredStatement]:
-    yield from reader.iter_statements()

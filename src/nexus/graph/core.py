@@ -173,12 +173,6 @@ def degree(core: Core) -> np.ndarray:
     return np.asarray(core.graph.degree(), dtype=np.int64)
 
 
-def strength(core: Core) -> np.ndarray:
-    if core.m == 0:
-        return np.zeros(core.n)
-    return np.asarray(core.graph.strength(weights=core.weights.tolist()), dtype=np.float64)
-
-
 def coreness(core: Core) -> np.ndarray:
     return np.asarray(core.graph.coreness(), dtype=np.int64)
 

@@ -115,7 +115,8 @@ class Flow:
 
     def describe(self) -> str:
         money = ", ".join(f"{v:,.0f} {k}" for k, v in sorted(self.totals.items()))
-        span = f" {self.first}…{self.last}" if self.first else ""
+        first, last = (self.first or "")[:10], (self.last or "")[:10]
+        span = f" {first}…{last}" if first != last else f" {first}" if first else ""
         return f"{self.count} payment(s){': ' + money if money else ''}{span}"
 
 
