@@ -26,6 +26,7 @@ for viewer in admin fia_analyst anf_officer unodc_liaison; do
 done
 "$NEXUS" network communities --as anf_officer --limit 8
 "$NEXUS" screen --as fmu_analyst --limit 10  # sanctions and watch lists: hits go to FMU's alert queue
+"$NEXUS" scan-transactions "$SCENARIO/exports/transactions.csv" -o "$NEXUS_HOME/typology-alerts.csv"  # laundering typologies
 "$NEXUS" status
 cat <<TXT
 

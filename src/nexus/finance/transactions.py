@@ -198,6 +198,7 @@ def payments_from_store(reader: Reader, settings: TypologySettings) -> StorePaym
     """Every Payment the viewer may see, in the scan layout. A Payment without date or amount
     is skipped with a reason; the same transfer in two banks' extracts is kept once."""
     home = settings.home_country.lower()
+    rates = {c.upper(): r for c, r in settings.fx_to_pkr.items() if r > 0}
     accounts = _Accounts(home)
     for stmt in reader.iter_statements(schema="BankAccount"):
         accounts.add(stmt)
@@ -229,8 +230,12 @@ def payments_from_store(reader: Reader, settings: TypologySettings) -> StorePaym
             )
             continue
         currency = next(iter(sorted(props.get("currency", []))), "PKR").upper()
-        key = (date.date(), payer, beneficiary, round(value, 2), currency)
-        if key in seen:  # the payer's bank and the beneficiary's bank both reported it
+        # The same transfer reported twice (by the banks of both sides, or in a bank extract and
+        # a goAML report, in another currency): same day, accounts and value to the thousand.
+        rate = rates.get(currency)
+        worth = round(value * rate / 1000) if rate else (round(value, 2), currency)
+        key = (date.date(), payer, beneficiary, worth)
+        if key in seen:
             result.duplicates += 1
             continue
         seen.add(key)
