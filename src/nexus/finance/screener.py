@@ -88,7 +88,7 @@ class Screener:
                     entry = entries[number]
                     if entry.id == party.id:
                         continue
-                    hit = score_pair(party, entry, floor)
+                    hit = score_pair(party, entry, floor, self.config.threshold)
                     if hit is not None and hit.score >= self.config.threshold:
                         yield hit
 

@@ -130,6 +130,10 @@ class Party:
     phones: frozenset[str] = frozenset()
     countries: frozenset[str] = frozenset()
     gender: str | None = None
+    numbers: frozenset[str] = field(init=False)  # the identifiers' values, whatever their type
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "numbers", frozenset(v for _, v in self.identifiers))
 
 
 @dataclass(frozen=True, slots=True)
@@ -513,7 +517,7 @@ def _show(kind: str, value: str) -> str:
 def identifier_feature(subject: Party, entry: Party) -> Feature | None:
     if not subject.identifiers or not entry.identifiers:
         return None
-    shared = {v for _, v in subject.identifiers} & {v for _, v in entry.identifiers}
+    shared = subject.numbers & entry.numbers
     if shared:
         kind, value = min(i for i in entry.identifiers if i[1] in shared)
         return Feature("identifier", "match", ID_MATCH, f"same {_show(kind, value)}")
@@ -607,24 +611,45 @@ def compatible_kinds(subject: str, entry: str) -> bool:
     return subject == entry or ENTITY in (subject, entry)
 
 
-def score_pair(subject: Party, entry: Party, floor: float) -> Hit | None:
+# The most each feature can add, for giving up on a pair early; the cheap ones first, the
+# father's name (a full name comparison) last.
+UPSIDE: tuple[tuple[FeatureFunction, float], ...] = (
+    (identifier_feature, ID_MATCH),
+    (phone_feature, PHONE_MATCH),
+    (birth_date_feature, DOB_EXACT),
+    (gender_feature, 0.0),
+    (country_feature, 0.0),
+    (father_feature, FATHER_MATCH),
+)
+ORDER = {function.__name__: n for n, function in enumerate(FEATURES)}
+
+
+def score_pair(
+    subject: Party, entry: Party, floor: float, threshold: float | None = None
+) -> Hit | None:
     """The pair's hit, or None when it cannot reach a score worth the full comparison: kinds
-    that cannot be one (a person and a company), or names below `floor` with no identifier or
-    phone in common. The score is the features' weights summed, clipped to 0..1."""
+    that cannot be one (a person and a company), names below `floor` with no identifier or phone
+    in common, or — given a `threshold` — features so far that the rest could not lift to it.
+    The score is the features' weights summed, clipped to 0..1."""
     if not compatible_kinds(subject.kind, entry.kind):
         return None
     best = best_name(subject, entry)
-    if best[0] < floor and not (
-        {v for _, v in subject.identifiers} & {v for _, v in entry.identifiers}
-        or subject.phones & entry.phones
-    ):
+    if best[0] < floor and not (subject.numbers & entry.numbers or subject.phones & entry.phones):
         return None
     name = _name_feature(best)
-    features = (
-        *([name] if name else []),
-        *(f for fn in OTHER_FEATURES if (f := fn(subject, entry))),
-    )
-    score = min(1.0, max(0.0, sum(f.weight for f in features)))
+    found = [name] if name else []
+    total = best[0]
+    upside = sum(bonus for _, bonus in UPSIDE)
+    for function, bonus in UPSIDE:
+        upside -= bonus
+        feature = function(subject, entry)
+        if feature is not None:
+            found.append(feature)
+            total += feature.weight
+        if threshold is not None and total + upside < threshold:
+            return None
+    features = tuple(sorted(found, key=lambda f: ORDER[f"{f.name}_feature"]))
+    score = min(1.0, max(0.0, total))
     return Hit(subject.id, entry.id, round(score, 4), features)
 
 
