@@ -82,7 +82,7 @@ DOB_PARTIAL = 0.05  # agrees as far as the less precise date goes (a year, a mon
 DOB_CONFLICT = -0.2
 DOB_SAME_YEAR = -0.1  # same year, another day
 FATHER_MATCH = 0.1
-FATHER_CONFLICT = -0.15
+FATHER_CONFLICT = -0.2
 COUNTRY_CONFLICT = -0.1
 GENDER_CONFLICT = -0.2
 
