@@ -322,17 +322,11 @@ class SQLStore(StatementStore):
             return {row[0]: int(row[1]) for row in conn.execute(query)}
 
     def data_version(self, scope: Scope) -> str:
-        # Statements are added, re-marked or seen again: their count, the sum of their marking
-        # ids and the latest sighting move with each (a retention purge followed by a load of
-        # as many statements still moves the latest sighting). The scope's canonical ids stand
-        # for the links and judgements it may see (ensure_canonical has materialised them).
+        # Statements are only ever added or re-marked: their count and the sum of their marking
+        # ids move with either. The scope's canonical ids stand for the links and judgements
+        # it may see (ensure_canonical has materialised them before any scoped read).
         counts = self._filtered(
-            select(
-                func.count(),
-                func.coalesce(func.sum(t.statements.c.marking_id), 0),
-                func.coalesce(func.max(t.statements.c.last_seen), ""),
-            ),
-            scope,
+            select(func.count(), func.coalesce(func.sum(t.statements.c.marking_id), 0)), scope
         )
         canonical = (
             select(t.canonical.c.entity_id, t.canonical.c.canonical_id)
@@ -341,8 +335,8 @@ class SQLStore(StatementStore):
         )
         digest = hashlib.sha1()
         with self.engine.connect() as conn:
-            count, marking_sum, latest = conn.execute(counts).one()
-            digest.update(f"{int(count)} {int(marking_sum)} {latest}".encode())
+            count, marking_sum = conn.execute(counts).one()
+            digest.update(f"{int(count)} {int(marking_sum)}".encode())
             for row in conn.execute(canonical):
                 digest.update(f"|{row[0]}={row[1]}".encode())
         return f"{scope.key[:16]}:{digest.hexdigest()[:16]}"
