@@ -34,6 +34,9 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/resolve.py
+	$(BIN)/python bench/network.py
+	$(BIN)/python bench/typologies.py
+	$(BIN)/python bench/screening.py
 
 clean:
 	rm -rf $(VENV) demo-data .pytest_cache .mypy_cache .ruff_cache
