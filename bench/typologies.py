@@ -20,6 +20,10 @@ rest is the test part. The preprocessor streams edges in time order in chunks an
 `--peer-seconds` run out: then it has seen only the earliest edges (a time-ordered subsample,
 said so in the JSON) and both tools are scored on the test part of that prefix. Throughput is
 transactions per second of wall time: for Nexus from opening the CSV to explained alerts; for
+the peer the graph features plus LightGBM's prediction of every edge (its CSV reading, done with
+DuckDB, and the one-off training are not counted; training uses every laundering edge and a
+sample of the others, at most 600,000 edges). Throughput is
+transactions per second of wall time: for Nexus from opening the CSV to explained alerts; for
 the peer the graph features plus LightGBM's training and prediction (its CSV reading, done with
 DuckDB, is not counted).
 
@@ -65,6 +69,7 @@ GOAL_F1 = 0.95
 GOAL_CAUGHT = 0.90
 GOAL_SECONDS_10M = 120
 GOAL_RATIO = 50
+MAX_TRAINING_ROWS = 600_000  # LightGBM's training set: all laundering edges, others sampled
 DAY = 86_400
 CHANNELS = ("cash_deposit", "cash_withdrawal", "wire", "mobile_wallet", "hawala", "other")
 
@@ -279,14 +284,17 @@ def run_peer(data: Edges, threads: int, budget: float, train_share: float) -> Js
     done = 0
     while done < total:
         part = data.features[done : done + chunk]
-        parts.append(preprocessor.transform(part) if done else preprocessor.fit_transform(part))
+        out = preprocessor.transform(part) if done else preprocessor.fit_transform(part)
+        parts.append(out[:, 4:].astype(np.float32))  # without edge id, source, target, time
         done += len(part)
         elapsed = time.perf_counter() - start
-        log(f"peer: {done:,}/{total:,} edges in {elapsed:.0f} s ({done / elapsed:,.0f}/s)")
+        if len(parts) % 25 == 0 or done == total:
+            log(f"peer: {done:,}/{total:,} edges in {elapsed:.0f} s ({done / elapsed:,.0f}/s)")
         if elapsed > budget and done < total:
             log(f"peer: time box of {budget:.0f} s reached; scoring the first {done:,} edges")
             break
-    features = np.vstack(parts)[:, 4:]  # drop edge id, source and target, time
+    features = np.vstack(parts)
+    del parts
     gfp_seconds = time.perf_counter() - start
     labels = data.labels[:done]
     ts = data.ts[:done]
@@ -294,6 +302,7 @@ def run_peer(data: Edges, threads: int, budget: float, train_share: float) -> Js
     train = np.flatnonzero(ts < split)
     test = np.flatnonzero(ts >= split)
     fit, tune = train[: int(len(train) * 0.8)], train[int(len(train) * 0.8) :]
+    fit = downsample(fit, labels, MAX_TRAINING_ROWS)
     # The best of a few settings tried on the medium scenario's test part (class weights made
     # it worse); the decision threshold is chosen on held-out training edges.
     model = LGBMClassifier(
@@ -304,13 +313,16 @@ def run_peer(data: Edges, threads: int, budget: float, train_share: float) -> Js
         n_jobs=threads,
         verbose=-1,
     )
-    fitted = time.perf_counter()
+    log(f"peer: training LightGBM on {len(fit):,} edges")
+    trained = time.perf_counter()
     model.fit(features[fit], labels[fit])
-    tuned = model.predict_proba(features[tune])[:, 1]
-    threshold = best_threshold(tuned, labels[tune])
-    predicted = model.predict_proba(features[test])[:, 1] >= threshold
-    model_seconds = time.perf_counter() - fitted
-    seconds = gfp_seconds + model_seconds
+    threshold = best_threshold(model.predict_proba(features[tune])[:, 1], labels[tune])
+    train_seconds = time.perf_counter() - trained
+    predicting = time.perf_counter()
+    probability = model.predict_proba(features)[:, 1]  # every edge, as in production
+    predict_seconds = time.perf_counter() - predicting
+    predicted = probability[test] >= threshold
+    seconds = gfp_seconds + predict_seconds
     ids = data.ids[:done]
     return {
         "tool": "snapml GraphFeaturePreprocessor (all patterns) + LightGBM",
@@ -322,7 +334,9 @@ def run_peer(data: Edges, threads: int, budget: float, train_share: float) -> Js
             else "all edges"
         ),
         "graph_feature_seconds": round(gfp_seconds, 1),
-        "model_seconds": round(model_seconds, 1),
+        "predict_seconds": round(predict_seconds, 1),
+        "train_seconds": round(train_seconds, 1),
+        "training_edges": len(fit),
         "seconds": round(seconds, 1),
         "edges_per_second": round(done / seconds),
         "graph_features_per_second": round(done / gfp_seconds),
@@ -335,6 +349,16 @@ def run_peer(data: Edges, threads: int, budget: float, train_share: float) -> Js
         ),
         "_test_ids": {str(i) for i in ids[test]},
     }
+
+
+def downsample(rows: npt.NDArray[np.int64], labels: npt.NDArray[np.int8], most: int) -> Any:
+    """Every laundering edge and an even sample of the others, at most `most` in all."""
+    if len(rows) <= most:
+        return rows
+    positive = rows[labels[rows] == 1]
+    negative = rows[labels[rows] == 0]
+    keep = np.random.default_rng(0).choice(negative, most - len(positive), replace=False)
+    return np.sort(np.concatenate([positive, keep]))
 
 
 def best_threshold(scores_: npt.NDArray[np.float64], labels: npt.NDArray[np.int8]) -> float:
@@ -383,7 +407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--compare-scale", default="medium", help="a second scale ('' for none)")
     parser.add_argument("--threads", type=int, default=2, help="cores for each tool")
     parser.add_argument("--train-share", type=float, default=0.6, help="timeline share to train")
-    parser.add_argument("--peer-seconds", type=float, default=1200, help="peer's time box")
+    parser.add_argument("--peer-seconds", type=float, default=600, help="peer's time box")
     parser.add_argument("--no-peer", action="store_true", help="Nexus only")
     parser.add_argument(
         "--cache",
