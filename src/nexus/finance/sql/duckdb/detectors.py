@@ -1,5 +1,11 @@
-"""DuckDB dialect, the detectors: each typology as SQL over the engine's tables (`tx`, `acct`,
-`flows`, `meta`), in the subset of SQL that Spark SQL shares; parameters become literals.
+"""DuckDB dialect, the detectors: each typology as SQL over the engine's tables (`tx`, `flows`,
+`meta`), in the subset of SQL that Spark SQL shares; parameters become literals.
+
+Each step materialises one working table (`CREATE OR REPLACE TEMP TABLE name AS SELECT …`); the
+SELECTs use epoch-second integers for time, standard window frames (ROWS, and RANGE over integer
+buckets), joins bounded by time windows and no list or string aggregation, so that a Spark SQL
+sibling (`nexus.finance.sql.spark`) can take `Script.tables()` as they are and materialise each
+its own way (`CACHE TABLE name AS SELECT …`).
 """
 
 from __future__ import annotations
@@ -34,6 +40,19 @@ class Script:
     steps: tuple[str, ...]
     alerts: str
     members: str
+
+    def tables(self) -> list[tuple[str, str]]:
+        """The steps as (table name, SELECT): what another engine materialises its own way."""
+        out = []
+        for step in self.steps:
+            match = _STEP.match(step)
+            if match is None:
+                raise ValueError(f"not a CREATE … TEMP TABLE … AS step: {step[:60]!r}")
+            out.append((match.group(1), match.group(2).strip()))
+        return out
+
+
+_STEP = re.compile(r"\s*CREATE OR REPLACE TEMP TABLE (\w+) AS\s+(.*)", re.DOTALL)
 
 
 # -- literals ------------------------------------------------------------------------------------
@@ -163,7 +182,10 @@ def _fan(x: str, p: FanParams, incoming: bool) -> Script:
             f"CREATE OR REPLACE TEMP TABLE {x}_mv AS {moved}",
             f"""CREATE OR REPLACE TEMP TABLE {x}_new AS
             SELECT m.k, COUNT(DISTINCT m.other) AS new_parties FROM {x}_m m
-            JOIN {x}_f e ON e.k = m.k JOIN acct a ON a.acc = m.other CROSS JOIN meta
+            JOIN {x}_f e ON e.k = m.k
+            JOIN (SELECT acc, MIN(ts) AS first_ts FROM flows
+                WHERE acc IN (SELECT other FROM {x}_m) GROUP BY acc) a ON a.acc = m.other
+            CROSS JOIN meta
             WHERE a.first_ts >= e.first_ts - {new_days} AND a.first_ts >= meta.t0 + {new_days}
             GROUP BY m.k""",
             f"""CREATE OR REPLACE TEMP TABLE {x}_a AS

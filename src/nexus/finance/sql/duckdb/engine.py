@@ -1,10 +1,9 @@
 """DuckDB dialect, the engine: loads transactions (a CSV checked row by row, or Arrow) into an
 in-process database and runs the detectors' SQL over them.
 
-Tables: `raw` (the rows as read; `rowid` follows the file), `bad` (rows set aside), `acct`
-(accounts keyed by a 64-bit hash of the account string, with first and last activity), `tx`
-(good rows, amounts in PKR, epoch seconds), `flows` (each transfer once from each account's side),
-`meta` (first and last moment).
+Tables: `raw` (the rows as read; `rowid` follows the file), `bad` (rows set aside), `tx` (good
+rows, accounts keyed by a 64-bit hash of their number, amounts in PKR, epoch seconds), `flows`
+(each transfer once from each account's side), `meta` (first and last moment).
 """
 
 from __future__ import annotations
@@ -40,25 +39,17 @@ _TYPES = {"timestamp": "TIMESTAMP", "amount": "DOUBLE"}
 _CODED = ("currency", "channel", "payer_country", "beneficiary_country")
 
 _LOAD = (
+    # Later rows that reuse an id (the first one stands); ids are grouped by a hash first, so
+    # that strings are compared only where two hashes clash.
     """CREATE OR REPLACE TABLE repeated AS
+    WITH clash AS (SELECT hash(id) AS h FROM raw GROUP BY hash(id) HAVING COUNT(*) > 1)
     SELECT r.rowid AS n FROM raw r JOIN (
-        SELECT id, MIN(rowid) AS first FROM raw GROUP BY id HAVING COUNT(*) > 1
+        SELECT id, MIN(rowid) AS first FROM raw WHERE hash(id) IN (SELECT h FROM clash)
+        GROUP BY id HAVING COUNT(*) > 1
     ) d ON d.id = r.id AND r.rowid > d.first""",
-    # Any row failing a check; the reason is worked out for these few rows only.
-    """CREATE OR REPLACE TABLE bad AS
-    SELECT r.rowid AS n FROM raw r
-    WHERE r.id IS NULL OR trim(r.id) = '' OR r."timestamp" IS NULL
-        OR r.payer_account IS NULL OR r.beneficiary_account IS NULL
-        OR r.amount IS NULL OR NOT isfinite(r.amount) OR r.amount <= 0
-        OR r.currency IS NULL OR r.currency NOT IN {currencies}
-        OR r.channel IS NULL OR r.channel NOT IN {channels}
-        OR r.payer_country IS NULL OR r.payer_country NOT IN {countries}
-        OR r.beneficiary_country IS NULL OR r.beneficiary_country NOT IN {countries}
-        OR (r.payer_account = '{cash}' AND {channel} <> 'cash_deposit')
-        OR (r.beneficiary_account = '{cash}' AND {channel} <> 'cash_withdrawal')
-        OR r.rowid IN (SELECT n FROM repeated)""",
-    # Accounts are keyed by a 64-bit hash of their number, so that no join is ever made on
-    # account strings (two of a million accounts share a key with odds of about 1 in 10^7).
+    # One pass: every row typed, with `ok` saying whether it passes every check. Accounts are
+    # keyed by a 64-bit hash of their number, so that no join is ever made on account strings
+    # (two of a million accounts share a key with odds of about 1 in 10^7).
     """CREATE OR REPLACE TABLE tx AS
     SELECT r.rowid AS n, CAST(epoch(r."timestamp") AS BIGINT) AS ts,
         CASE WHEN r.payer_account <> '{cash}'
@@ -68,8 +59,22 @@ _LOAD = (
         r.amount * {rate} AS pkr, {channel} AS channel,
         {payer_country} AS payer_country, {beneficiary_country} AS payee_country,
         CASE WHEN trim(r.branch) <> '' THEN CAST(hash(trim(r.branch)) >> 1 AS BIGINT) END
-            AS branch
-    FROM raw r ANTI JOIN bad b ON b.n = r.rowid""",
+            AS branch,
+        NOT COALESCE(
+            r.id IS NULL OR trim(r.id) = '' OR r."timestamp" IS NULL
+            OR r.payer_account IS NULL OR r.beneficiary_account IS NULL
+            OR r.amount IS NULL OR NOT isfinite(r.amount) OR r.amount <= 0
+            OR r.currency IS NULL OR r.currency NOT IN {currencies}
+            OR r.channel IS NULL OR r.channel NOT IN {channels}
+            OR r.payer_country IS NULL OR r.payer_country NOT IN {countries}
+            OR r.beneficiary_country IS NULL OR r.beneficiary_country NOT IN {countries}
+            OR (r.payer_account = '{cash}' AND {channel} <> 'cash_deposit')
+            OR (r.beneficiary_account = '{cash}' AND {channel} <> 'cash_withdrawal')
+            OR r.rowid IN (SELECT n FROM repeated), TRUE) AS ok
+    FROM raw r""",
+    # The rows failing a check (their reasons are worked out for these few only), then gone.
+    "CREATE OR REPLACE TABLE bad AS SELECT n FROM tx WHERE NOT ok",
+    "DELETE FROM tx WHERE NOT ok",
     # `domestic`: the account is held at home, so the extracts show all of its activity.
     """CREATE OR REPLACE TABLE flows AS
     SELECT payer AS acc, payee AS other, n, ts, pkr, TRUE AS outgoing,
@@ -79,9 +84,6 @@ _LOAD = (
     SELECT payee AS acc, payer AS other, n, ts, pkr, FALSE AS outgoing,
         payee_country = '{home}' AS domestic FROM tx
     WHERE payee IS NOT NULL""",
-    """CREATE OR REPLACE TABLE acct AS
-    SELECT acc, MIN(ts) AS first_ts, MAX(ts) AS last_ts, COUNT(*) AS transfers
-    FROM flows GROUP BY acc""",
     "CREATE OR REPLACE TABLE meta AS SELECT MIN(ts) AS t0, MAX(ts) AS t1 FROM tx",
 )
 
