@@ -134,10 +134,10 @@ def _fan(x: str, p: FanParams, incoming: bool) -> Script:
     onward = _secs(p.onward_days)
     new_days = _secs(p.new_account_days)
     if incoming:  # money moving on: anything leaving soon after (cash withdrawals too)
-        moved = f"""SELECT e.k, f.n, f.pkr FROM {x}_f e JOIN flows f ON f.acc = e.acc
+        moved = f"""SELECT e.k, f.n, f.pkr FROM {x}_g e JOIN flows f ON f.acc = e.acc
             AND f.outgoing = TRUE AND f.ts >= e.first_ts AND f.ts <= e.last_ts + {onward}"""
     else:  # the funding: large receipts shortly before or during the payments
-        moved = f"""SELECT e.k, f.n, f.pkr FROM {x}_f e JOIN flows f ON f.acc = e.acc
+        moved = f"""SELECT e.k, f.n, f.pkr FROM {x}_g e JOIN flows f ON f.acc = e.acc
             AND f.outgoing = FALSE AND f.ts >= e.first_ts - {onward} AND f.ts <= e.last_ts
             AND f.pkr >= 0.1 * e.total"""
     return Script(
@@ -176,15 +176,32 @@ def _fan(x: str, p: FanParams, incoming: bool) -> Script:
             SELECT e.k, f.other, f.outgoing FROM {x}_f e JOIN flows f ON f.acc = e.acc
                 AND ((f.ts < e.first_ts AND f.ts >= e.first_ts - {lookback})
                     OR (f.ts > e.last_ts AND f.ts <= e.last_ts + {lookback}))""",
+            # A burst: transfers per day in the window against the account's usual pace in the
+            # lookback around it (only where the data reach). Everything after works on these.
+            f"""CREATE OR REPLACE TEMP TABLE {x}_g AS
+            SELECT * FROM (
+                SELECT e.*, COALESCE(bl.usual, 0) AS usual,
+                    (e.transfers / GREATEST((e.last_ts - e.first_ts) / {DAY}.0, 1.0))
+                    / GREATEST(COALESCE(bl.usual, 0) / GREATEST(
+                        LEAST({lookback}, e.first_ts - meta.t0) / {DAY}.0
+                        + LEAST({lookback}, meta.t1 - e.last_ts) / {DAY}.0, 1.0),
+                        1.0 / {p.lookback_days * 2}) AS burst
+                FROM {x}_f e
+                LEFT JOIN (SELECT k, COUNT(*) AS usual FROM {x}_o
+                    WHERE outgoing = {direction} GROUP BY k) bl ON bl.k = e.k
+                CROSS JOIN meta
+            ) q WHERE burst >= {_num(p.min_burst)}""",
             f"""CREATE OR REPLACE TEMP TABLE {x}_rep AS
             SELECT m.k, COUNT(DISTINCT m.other) AS repeats FROM {x}_m m
-            JOIN {x}_o o ON o.k = m.k AND o.other = m.other GROUP BY m.k""",
+            JOIN {x}_o o ON o.k = m.k AND o.other = m.other
+            WHERE m.k IN (SELECT k FROM {x}_g) GROUP BY m.k""",
             f"CREATE OR REPLACE TEMP TABLE {x}_mv AS {moved}",
             f"""CREATE OR REPLACE TEMP TABLE {x}_new AS
             SELECT m.k, COUNT(DISTINCT m.other) AS new_parties FROM {x}_m m
-            JOIN {x}_f e ON e.k = m.k
+            JOIN {x}_g e ON e.k = m.k
             JOIN (SELECT acc, MIN(ts) AS first_ts FROM flows
-                WHERE acc IN (SELECT other FROM {x}_m) GROUP BY acc) a ON a.acc = m.other
+                WHERE acc IN (SELECT m.other FROM {x}_m m JOIN {x}_g g ON g.k = m.k)
+                GROUP BY acc) a ON a.acc = m.other
             CROSS JOIN meta
             WHERE a.first_ts >= e.first_ts - {new_days} AND a.first_ts >= meta.t0 + {new_days}
             GROUP BY m.k""",
@@ -193,27 +210,17 @@ def _fan(x: str, p: FanParams, incoming: bool) -> Script:
                 SELECT e.*, COALESCE(r.repeats, 0) AS repeats,
                     e.first_ts >= meta.t0 + {new_days} AS newness_known,
                     COALESCE(nw.new_parties, 0) AS new_parties,
-                    COALESCE(mv.moved, 0) AS moved, COALESCE(mv.moves, 0) AS moves,
-                    COALESCE(bl.usual, 0) AS usual,
-                    -- transfers per day in the burst against the usual pace around it
-                    (e.transfers / GREATEST((e.last_ts - e.first_ts) / {DAY}.0, 1.0))
-                    / GREATEST(COALESCE(bl.usual, 0) / GREATEST(
-                        LEAST({lookback}, e.first_ts - meta.t0) / {DAY}.0
-                        + LEAST({lookback}, meta.t1 - e.last_ts) / {DAY}.0, 1.0),
-                        1.0 / {p.lookback_days * 2}) AS burst
-                FROM {x}_f e
+                    COALESCE(mv.moved, 0) AS moved, COALESCE(mv.moves, 0) AS moves
+                FROM {x}_g e
                 LEFT JOIN {x}_rep r ON r.k = e.k
                 LEFT JOIN {x}_new nw ON nw.k = e.k
                 LEFT JOIN (SELECT k, SUM(pkr) AS moved, COUNT(*) AS moves FROM {x}_mv
                     GROUP BY k) mv ON mv.k = e.k
-                LEFT JOIN (SELECT k, COUNT(*) AS usual FROM {x}_o
-                    WHERE outgoing = {direction} GROUP BY k) bl ON bl.k = e.k
                 CROSS JOIN meta
             ) q
             WHERE repeats <= {_num(p.max_repeat_share)} * parties
                 AND moved >= {_num(p.min_onward_share)} * total
                 AND moved <= {_num(p.max_onward_share)} * total
-                AND burst >= {_num(p.min_burst)}
                 -- where the extract is long enough to tell, enough counterparties are new
                 AND (NOT newness_known OR new_parties >= {_num(p.min_new_share)} * parties)""",
         ),
@@ -462,10 +469,10 @@ def dormant(p: DormantParams, s: TypologySettings) -> Script:
     burst = _secs(p.burst_days)
     return Script(
         steps=(
-            # Only accounts that ever move a large share of the threshold can qualify.
+            # Only accounts that ever receive a sizeable part of the amount can qualify.
             f"""CREATE OR REPLACE TEMP TABLE dm_acc AS
             SELECT DISTINCT acc FROM flows
-            WHERE domestic AND pkr >= {_num(p.min_amount_pkr / 10)}""",
+            WHERE domestic AND NOT outgoing AND pkr >= {_num(p.min_amount_pkr / 4)}""",
             f"""CREATE OR REPLACE TEMP TABLE dm_w AS
             WITH g AS (
                 SELECT f.acc, f.n, f.ts,
