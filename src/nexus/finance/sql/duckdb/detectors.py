@@ -158,7 +158,9 @@ def _fan(x: str, p: FanParams, incoming: bool) -> Script:
                     SUM(s) OVER (PARTITION BY acc ORDER BY b
                         RANGE BETWEEN CURRENT ROW AND {windows - 1} FOLLOWING) AS s
                 FROM {x}_b WHERE acc IN (
-                    SELECT acc FROM {x}_b GROUP BY acc HAVING SUM(c) >= {p.min_counterparties})
+                    -- a window of `windows` buckets with enough transfers has a bucket with
+                    -- at least its share of them: only such accounts need the window sums
+                    SELECT acc FROM {x}_b WHERE c >= {math.ceil(p.min_counterparties / windows)})
             ) q WHERE c >= {p.min_counterparties} AND s >= {_num(p.min_total_pkr)}""",
             _episodes(f"{x}_ep", f"{x}_w", windows, hop),
             f"""CREATE OR REPLACE TEMP TABLE {x}_m AS
