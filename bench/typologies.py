@@ -266,7 +266,7 @@ def peer_params(threads: int) -> Json:
         "temp-cycle_bins": [2, 3, 4, 5, 6, 7, 8],
         "lc-cycle": True,
         "lc-cycle_tw": 10 * DAY,
-        "lc-cycle_len": 8,
+        "lc-cycle_len": 10,  # the preprocessor's default
         "lc-cycle_bins": [2, 3, 4, 5, 6, 7, 8],
     }
 
