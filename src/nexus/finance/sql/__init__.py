@@ -1,9 +1,10 @@
 """The SQL engines that hold transactions in columnar form and answer the typology detectors.
 
-One module per dialect: `duckdb` now; a Spark SQL module is meant to sit beside it and implement
-the same `TransactionEngine`. The detectors' queries are written in the subset both dialects
-share (epoch-second integers for time, window functions, joins bounded by time windows, no
-list or string aggregation); what is dialect-specific is marked where it occurs.
+One package per dialect: `duckdb` (loading and checking rows, the detectors' SQL) and `spark`
+(the same detectors' SQL, unchanged, over transactions held by Spark). The queries are written in
+the subset both dialects share (epoch-second integers for time, window functions, joins bounded
+by time windows, no list or string aggregation); what is dialect-specific is marked where it
+occurs.
 """
 
 from __future__ import annotations
@@ -155,11 +156,15 @@ class TransactionEngine(ABC):
 
 
 def open_engine(backend: str = "duckdb", threads: int | None = None) -> TransactionEngine:
-    """An engine by dialect name."""
+    """An engine by dialect name: duckdb (in process) or spark (a local Spark session)."""
     if backend == "duckdb":
         from nexus.finance.sql.duckdb import DuckDBEngine
 
         return DuckDBEngine(threads=threads)
+    if backend == "spark":
+        from nexus.finance.sql.spark import SparkEngine
+
+        return SparkEngine(threads=threads)
     from nexus.exceptions import ConfigError
 
-    raise ConfigError(f"unknown transaction engine {backend!r}: use duckdb")
+    raise ConfigError(f"unknown transaction engine {backend!r}: use duckdb or spark")

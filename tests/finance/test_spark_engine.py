@@ -1,0 +1,48 @@
+"""The detectors' SQL is portable: Spark SQL runs it unchanged and finds the same alerts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nexus.finance.sql import open_engine
+from nexus.finance.sql.spark import SparkEngine
+from nexus.finance.typologies import alert_id, scan
+from nexus.scenario.generate import generate
+from nexus.settings import TypologySettings
+
+
+@pytest.fixture(scope="module")
+def extract(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    outdir = generate(3, "tiny", tmp_path_factory.mktemp("spark") / "scenario").outdir
+    return outdir / "exports" / "transactions.csv"
+
+
+def test_spark_finds_the_same_alerts_as_duckdb(extract: Path) -> None:
+    from pyspark.sql import SparkSession
+
+    settings = TypologySettings()
+    with open_engine("duckdb") as engine:
+        engine.load_csv(extract, settings)
+        expected = scan(engine, settings)
+    session = (
+        SparkSession.builder.master("local[1]")
+        .appName("nexus-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    try:
+        with SparkEngine(session) as engine:
+            report = engine.load_csv(extract, settings)
+            found = scan(engine, settings)
+    finally:
+        session.stop()
+    assert report.errors == []
+    assert len({f.kind for f in expected}) >= 5
+    assert [alert_id(f) for f in found] == [alert_id(f) for f in expected]
+    assert [f.reasons for f in found] == [f.reasons for f in expected]
