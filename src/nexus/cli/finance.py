@@ -27,6 +27,7 @@ SHOWN_ERRORS = 20
 Threads = Annotated[
     int | None, typer.Option(help="Cores for the SQL engine (default: all).", min=1)
 ]
+Backend = Annotated[str, typer.Option(help="SQL engine: duckdb (in process) or spark.")]
 
 
 @contextmanager
@@ -96,6 +97,7 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option(help="Also keep the scanned rows as Parquet here.")
         ] = None,
         threads: Threads = None,
+        backend: Backend = "duckdb",
         allow_rejects: Annotated[
             bool, typer.Option(help="Exit 0 even when rows were set aside.")
         ] = False,
@@ -106,7 +108,7 @@ def register(app: typer.Typer) -> None:
 
         settings = app_context(ctx).settings.typologies
         started = time.perf_counter()
-        with open_engine("duckdb", threads=threads) as engine:
+        with open_engine(backend, threads=threads) as engine:
             with errors.status("reading transactions"):
                 report = engine.load_csv(transactions, settings)
             if report.errors:
@@ -132,6 +134,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         limit: Annotated[int, typer.Option(help="Alerts to show.")] = 20,
         threads: Threads = None,
+        backend: Backend = "duckdb",
     ) -> None:
         """Scan the Payments the viewer may see in the store for laundering typologies; keeps
         them as Parquet in the home folder (one file per viewer)."""
@@ -142,7 +145,7 @@ def register(app: typer.Typer) -> None:
             payments = payments_from_store(reader, settings)
         if payments.skipped:
             _report_rejects("payments", payments.skipped, None)
-        with open_engine("duckdb", threads=threads) as engine:
+        with open_engine(backend, threads=threads) as engine:
             report = engine.load_arrow(payments.table, settings)
             if report.errors:
                 _report_rejects("payments", report.errors, None)
