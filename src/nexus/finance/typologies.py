@@ -39,6 +39,9 @@ ALERT_COLUMNS: tuple[str, ...] = (
 DAY = 86_400
 # An alert mostly made of transactions a more specific alert already holds adds nothing.
 COVERED = 0.8
+# Candidate columns holding account keys and moments (epoch seconds), shown readably.
+ACCOUNT_KEYS = frozenset({"acc", "partner", "destination"})
+MOMENT_KEYS = frozenset({"first_ts", "last_ts", "t_from", "t_to"})
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ class _Context:
             for side in (t.payer, t.beneficiary):
                 if side != "CASH" and side not in accounts:
                     accounts.append(side)
-        details = {k: _plain(v) for k, v in row.items() if k != "k"}
+        details = {k: self._detail(k, v) for k, v in row.items() if k != "k"}
         return Finding(
             kind=kind,
             score=round(min(max(score, 0.0), 1.0), 3),
@@ -82,9 +85,15 @@ class _Context:
             details=details,
         )
 
-
-def _plain(value: Any) -> Any:
-    return round(value, 2) if isinstance(value, float) else value
+    def _detail(self, key: str, value: Any) -> Any:
+        """A figure as an analyst reads it: accounts by number, moments as dates and times."""
+        if value is None:
+            return None
+        if key in ACCOUNT_KEYS:
+            return self.account(value)
+        if key in MOMENT_KEYS:
+            return dt.datetime.fromtimestamp(int(value), dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        return round(value, 2) if isinstance(value, float) else value
 
 
 def _pkr(value: float) -> str:
