@@ -9,6 +9,7 @@ import pytest
 from nexus.finance.sql import open_engine
 from nexus.finance.sql.spark import SparkEngine
 from nexus.finance.typologies import alert_id, scan
+from nexus.resolve.model import spark_session
 from nexus.scenario.generate import generate
 from nexus.settings import TypologySettings
 
@@ -20,28 +21,17 @@ def extract(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_spark_finds_the_same_alerts_as_duckdb(extract: Path) -> None:
-    from pyspark.sql import SparkSession
-
     settings = TypologySettings()
     with open_engine("duckdb") as engine:
         engine.load_csv(extract, settings)
         expected = scan(engine, settings)
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("nexus-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "1")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
+    # The process's one session (other stages' tests use it too), on one core.
+    session = spark_session(1)
+    session.conf.set("spark.sql.shuffle.partitions", "1")
     session.sparkContext.setLogLevel("ERROR")
-    try:
-        with SparkEngine(session) as engine:
-            report = engine.load_csv(extract, settings)
-            found = scan(engine, settings)
-    finally:
-        session.stop()
+    with SparkEngine(session) as engine:
+        report = engine.load_csv(extract, settings)
+        found = scan(engine, settings)
     assert report.errors == []
     assert len({f.kind for f in expected}) >= 5
     assert [alert_id(f) for f in found] == [alert_id(f) for f in expected]

@@ -448,6 +448,25 @@ class _DuckDBEngine(_Engine):
         api.duckdb_con.close()
 
 
+def spark_session(threads: int | None = None) -> Any:
+    """The process's Spark session for every Nexus stage, made the first time with Splink's
+    similarity jar: the driver's class path is fixed when its JVM starts, so a session made
+    without the jar (by another stage) would leave resolution without Jaro-Winkler."""
+    from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
+
+    builder = SparkSession.builder.appName("nexus")
+    if threads is not None:
+        builder = builder.master(f"local[{threads}]")
+    return (
+        builder.config("spark.jars", similarity_jar_location())
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+
+
 class _SparkEngine(_Engine):
     """Splink's Spark backend on a given session, or on one made here: Spark's own
     configuration (spark-defaults.conf, PYSPARK_SUBMIT_ARGS) says where it runs, local[*] when
@@ -461,21 +480,14 @@ class _SparkEngine(_Engine):
 
     def __init__(self, session: Any = None) -> None:
         try:
-            from pyspark.sql import SparkSession
+            import pyspark.sql  # noqa: F401  (only to say clearly when it is missing)
         except ImportError as error:
             raise ConfigError(
                 "the Spark backend needs PySpark and a Java runtime (17 or later): "
                 "`pip install 'pyspark==4.3.0'`, or use backend='duckdb'"
             ) from error
-        from splink.backends.spark import similarity_jar_location
-
         if session is None:
-            session = (
-                SparkSession.builder.appName("nexus-resolve")
-                .config("spark.jars", similarity_jar_location())
-                .config("spark.ui.showConsoleProgress", "false")
-                .getOrCreate()
-            )
+            session = spark_session()
             session.sparkContext.setLogLevel("ERROR")  # Splink's scratch tables warn by the dozen
             if session.sparkContext.master.startswith("local"):
                 # Spark's 200 shuffle partitions are meant for clusters; one machine's

@@ -59,19 +59,17 @@ class SparkEngine(TransactionEngine):
 
     def __init__(self, session: Any = None, threads: int | None = None) -> None:
         try:
-            from pyspark.sql import SparkSession
+            import pyspark.sql  # noqa: F401  (only to say clearly when it is missing)
         except ImportError as exc:  # pragma: no cover - depends on the installation
             raise ConfigError("the Spark engine needs pyspark: pip install pyspark") from exc
+        from nexus.resolve.model import spark_session  # one session, made with Splink's jar
+
         self._own = session is None
-        self.spark = session or (
-            SparkSession.builder.master(f"local[{threads or '*'}]")
-            .appName("nexus-typologies")
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.shuffle.partitions", str(max(threads or 2, 2)))
-            .config("spark.sql.session.timeZone", "UTC")
-            .getOrCreate()
-        )
+        if session is None:
+            session = spark_session(threads)
+            session.conf.set("spark.sql.shuffle.partitions", str(max(threads or 2, 2)))
+            session.conf.set("spark.sql.session.timeZone", "UTC")
+        self.spark = session
         self._tmp = tempfile.TemporaryDirectory(prefix="nexus-spark-")
 
     def _view(self, name: str, sql: str) -> None:
