@@ -26,7 +26,9 @@ for viewer in admin fia_analyst anf_officer unodc_liaison; do
 done
 "$NEXUS" network communities --as anf_officer --limit 8
 "$NEXUS" screen --as fmu_analyst --limit 10  # sanctions and watch lists: hits go to FMU's alert queue
-"$NEXUS" scan-transactions "$SCENARIO/exports/transactions.csv" -o "$NEXUS_HOME/typology-alerts.csv"  # laundering typologies
+"$NEXUS" scan-transactions "$SCENARIO/exports/transactions.csv" -o "$NEXUS_HOME/typology-alerts.csv"  # a bank's extract
+"$NEXUS" finance scan --as fmu_analyst --limit 5  # stored payments: typology alerts to FMU's queue
+"$NEXUS" alerts entities --as fmu_analyst --limit 10
 "$NEXUS" status
 cat <<TXT
 
@@ -37,4 +39,5 @@ Log in as any of: admin, fia_analyst, fia_victims_officer, anf_officer, fmu_anal
   NEXUS_HOME=$NEXUS_HOME $NEXUS status --as unodc_liaison
   NEXUS_HOME=$NEXUS_HOME $NEXUS entity list --schema Person --as fia_victims_officer --dataset fia_victims
   NEXUS_HOME=$NEXUS_HOME $NEXUS review --as fia_analyst        # uncertain pairs to decide
+  NEXUS_HOME=$NEXUS_HOME $NEXUS alerts list --as fmu_analyst   # sanctions and typology alerts
 TXT

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -108,5 +109,16 @@ def test_finance_scan_reads_the_payments_the_viewer_may_see(
     alerts = tmp_path / "alerts.csv"
     done = run(home, "finance", "scan", "-o", str(alerts))
     assert "payments scanned" in done.stdout
-    assert read_csv(alerts)
+    found = read_csv(alerts)
+    assert found
     assert (home / "columnar" / "payments-admin.parquet").exists()
+    listed = run(home, "alerts", "list", "--json", "--limit", "500").stdout.splitlines()
+    # Findings about one subject are one alert: at most as many alerts as findings.
+    assert 0 < len(listed) <= len(found)
+    assert f"Alerts of NEXUS: {len(listed)} new, 0 updated" in " ".join(done.stdout.split())
+    again = " ".join(run(home, "finance", "scan").stdout.split())
+    assert f"0 new, 0 updated, 0 reopened, {len(listed)} unchanged" in again
+    ranked = [
+        json.loads(line) for line in run(home, "alerts", "entities", "--json").stdout.splitlines()
+    ]
+    assert ranked and all(r["alerts"] and 0 < r["score"] <= 1 for r in ranked)

@@ -78,10 +78,8 @@ def screen(
         f"{len(report.hits)} hits on {len(report.findings)} subjects."
     )
     if report.alerts is not None:
-        raised = report.alerts
         console.print(
-            f"Alerts: {len(raised.new)} new, {len(raised.updated)} updated, "
-            f"{len(raised.reopened)} reopened (`nexus alerts list --as {viewer.name}`)."
+            f"Alerts: {report.alerts.summary()} (`nexus alerts list --as {viewer.name}`)."
         )
 
 
@@ -150,6 +148,39 @@ def alerts_list(
             alert.kind,
             owner,
             alert.reasons[0] if alert.reasons else "",
+        )
+    console.print(table)
+
+
+@alerts_app.command("entities")
+def alerts_entities(
+    ctx: typer.Context,
+    as_user: AsUser = None,
+    closed: Annotated[
+        bool, typer.Option("--closed", help="Count closed alerts too (default: open ones).")
+    ] = False,
+    limit: Annotated[int, typer.Option(help="How many.")] = 20,
+    json: Annotated[bool, typer.Option("--json", help="JSON lines instead.")] = False,
+) -> None:
+    """People, companies and accounts ranked by the alerts on them (or on the accounts they
+    hold), their scores combined: which subjects the queue points at most."""
+    from nexus.finance.alerts import OPEN, entity_risk
+    from nexus.store import ALERT_STATUSES
+
+    app_ctx = app_context(ctx)
+    reader = app_ctx.access.reader(app_ctx.viewer(as_user))
+    ranked = entity_risk(reader, status=ALERT_STATUSES if closed else OPEN, limit=limit)
+    if json:
+        for risk in ranked:
+            sys.stdout.write(orjson.dumps(risk.to_dict()).decode() + "\n")
+        return
+    table = Table("risk", "entity", "schema", "alerts", title=f"{len(ranked)} entities")
+    for risk in ranked:
+        table.add_row(
+            f"{risk.score:.2f}",
+            f"{risk.caption} [dim]({risk.entity_id})[/dim]",
+            risk.schema,
+            "\n".join(risk.reasons()),
         )
     console.print(table)
 

@@ -18,7 +18,7 @@ from rich.table import Table
 from nexus.cli.common import AsUser, app_context, console, errors
 from nexus.finance.findings import Finding
 from nexus.finance.sql import LoadReport, RowError, open_engine
-from nexus.finance.transactions import payments_from_store, write_rejects
+from nexus.finance.transactions import write_rejects
 from nexus.finance.typologies import alert_id, scan, write_alerts
 
 finance_app = typer.Typer(no_args_is_help=True, help="Money: typology scans of stored payments.")
@@ -135,24 +135,31 @@ def register(app: typer.Typer) -> None:
         limit: Annotated[int, typer.Option(help="Alerts to show.")] = 20,
         threads: Threads = None,
         backend: Backend = "duckdb",
+        alerts: Annotated[
+            bool, typer.Option(help="Raise the findings in the agency's alert queue.")
+        ] = True,
     ) -> None:
-        """Scan the Payments the viewer may see in the store for laundering typologies; keeps
-        them as Parquet in the home folder (one file per viewer)."""
+        """Scan the Payments the viewer may see in the store for laundering typologies and raise
+        what is found in their agency's alert queue (a later scan updates those alerts); keeps
+        the payments as Parquet in the home folder (one file per viewer)."""
+        from nexus.finance.monitoring import monitor_store
+
         app_ctx = app_context(ctx)
-        settings = app_ctx.settings.typologies
-        reader = app_ctx.access.reader(app_ctx.viewer(as_user))
-        with errors.status("reading payments"):
-            payments = payments_from_store(reader, settings)
-        if payments.skipped:
-            _report_rejects("payments", payments.skipped, None)
-        with open_engine(backend, threads=threads) as engine:
-            report = engine.load_arrow(payments.table, settings)
-            if report.errors:
-                _report_rejects("payments", report.errors, None)
-            columnar = app_ctx.settings.home / "columnar" / f"payments-{reader.viewer.name}.parquet"
-            engine.write_parquet(columnar)
-            with errors.status("scanning") as status:
-                findings = scan(engine, settings, payments.entity_of, lambda n: status.update(n))
+        viewer = app_ctx.viewer(as_user)
+        columnar = app_ctx.settings.home / "columnar" / f"payments-{viewer.name}.parquet"
+        with errors.status("scanning") as status:
+            report = monitor_store(
+                app_ctx.access,
+                viewer,
+                backend=backend,
+                threads=threads,
+                columnar=columnar,
+                alerts=alerts,
+                progress=lambda n: status.update(n),
+            )
+        if report.skipped:
+            _report_rejects("payments", report.skipped, None)
+        findings = report.findings
         if output is not None:
             with _atomic_text(output) as fh:
                 write_alerts(findings, fh)
@@ -166,6 +173,11 @@ def register(app: typer.Typer) -> None:
             )
         console.print(table)
         console.print(
-            f"{payments.table.num_rows:,} payments scanned ({payments.duplicates} reported by both "
+            f"{report.payments:,} payments scanned ({report.duplicates} reported by both "
             f"banks counted once); Parquet copy in {columnar}"
         )
+        if report.alerts is not None:
+            console.print(
+                f"Alerts of {viewer.agency}: {report.alerts.summary()} "
+                f"(`nexus alerts list --as {viewer.name}`)."
+            )

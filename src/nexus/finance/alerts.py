@@ -41,6 +41,12 @@ class RaiseReport:
     reopened: list[int] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)
 
+    def summary(self) -> str:
+        return (
+            f"{len(self.new)} new, {len(self.updated)} updated, {len(self.reopened)} reopened, "
+            f"{len(self.unchanged)} unchanged"
+        )
+
 
 def finding_key(finding: Finding) -> str:
     """What an alert is about: the detector's own key (`details["key"]`), else its kind and the
@@ -58,8 +64,34 @@ def alert_key(finding: Finding, agency: str) -> str:
     return f"{finding_key(finding)}@{agency}"
 
 
-def _merged(first: Sequence[str], second: Sequence[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys([*first, *second]))
+def _merged(*parts: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(value for part in parts for value in part))
+
+
+def combine_findings(
+    findings: Sequence[Finding], evidence: Sequence[frozenset[int]]
+) -> tuple[list[Finding], list[frozenset[int]]]:
+    """Findings about one subject (one key) in one run become one: the strongest's score and
+    figures, every reason, transaction, entity and marking (two structuring episodes on one
+    account are one alert with both)."""
+    groups: dict[str, list[int]] = {}
+    for index, finding in enumerate(findings):
+        groups.setdefault(finding_key(finding), []).append(index)
+    combined: list[Finding] = []
+    marks: list[frozenset[int]] = []
+    for members in groups.values():
+        ranked = sorted(members, key=lambda i: -findings[i].score)
+        best = findings[ranked[0]]
+        if len(ranked) > 1:
+            best = replace(
+                best,
+                reasons=_merged(*(findings[i].reasons for i in ranked)),
+                transactions=_merged(*(findings[i].transactions for i in ranked)),
+                entities=_merged(*(findings[i].entities for i in ranked)),
+            )
+        combined.append(best)
+        marks.append(frozenset().union(*(evidence[i] for i in members)))
+    return combined, marks
 
 
 def raise_alerts(
@@ -84,6 +116,7 @@ def raise_alerts(
         evidence = [reader.evidence([*f.entities, *f.transactions]) for f in findings]
     if len(evidence) != len(findings):
         raise ValueError("one evidence set per finding")
+    findings, evidence = combine_findings(findings, evidence)
     visible = access.scope(viewer).marking_ids
     keys = [alert_key(f, viewer.agency) for f in findings]
     existing: dict[str, AlertRecord] = {}
@@ -293,3 +326,106 @@ def subgraph(reader: Reader, alert: AlertRecord) -> list[StatementEntity]:
             if len(ends & members) >= 2:
                 found[str(edge.id)] = edge
     return list(found.values())
+
+
+# -- risk per entity ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AlertShare:
+    """One alert's part in an entity's risk, and the account it reaches the entity through."""
+
+    alert_id: int
+    kind: str
+    score: float
+    via: str | None = None  # the held account's caption, when the alert names the account
+
+
+@dataclass(frozen=True)
+class EntityRisk:
+    """An entity's combined risk over the alerts that name it or the accounts it holds: the
+    chance that at least one is right, taking each alert's score as its own chance."""
+
+    entity_id: str
+    schema: str
+    caption: str
+    score: float
+    alerts: tuple[AlertShare, ...]  # strongest first
+
+    def reasons(self) -> list[str]:
+        return [
+            f"alert {a.alert_id} ({a.kind}, {a.score:.2f})" + (f" via {a.via}" if a.via else "")
+            for a in self.alerts
+        ]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "entity_id": self.entity_id,
+            "schema": self.schema,
+            "caption": self.caption,
+            "score": self.score,
+            "alerts": [vars(a) for a in self.alerts],
+        }
+
+
+PAYMENT_SIDES = (("payer", "payerAccount"), ("beneficiary", "beneficiaryAccount"))
+
+
+def _holdings(reader: Reader, payment_ids: Sequence[str]) -> list[tuple[str, str]]:
+    """(holder, account) pairs the viewer sees: ownerships (goAML signatories, registers) and
+    the parties the alerts' own payments name beside each account (the account's title)."""
+    holdings: dict[str, dict[str, str]] = {}
+    for stmt in reader.iter_statements(schema="Ownership"):
+        if stmt.prop in ("owner", "asset"):
+            holdings.setdefault(stmt.canonical_id, {})[stmt.prop] = stmt.value
+    pairs = {(h["owner"], h["asset"]) for h in holdings.values() if len(h) == 2}
+    for payment in {id(p): p for p in reader.lookup(payment_ids).values()}.values():
+        for party, account in PAYMENT_SIDES:
+            holders, accounts = payment.get(party), payment.get(account)
+            if len(holders) == 1 and len(accounts) == 1:  # which name goes with which account
+                pairs.add((holders[0], accounts[0]))
+    return sorted(pairs)
+
+
+def entity_risk(
+    reader: Reader, *, status: Sequence[str] = OPEN, limit: int | None = None
+) -> list[EntityRisk]:
+    """Entities ranked by the alerts the viewer may read (open ones by default): each alert counts
+    for the entities it names and for the holders of the accounts it names, once per entity."""
+    alerts = reader.alerts(status=status)
+    named = {e for a in alerts for e in a.entities}
+    if not named:
+        return []
+    pairs = _holdings(reader, sorted({t for a in alerts for t in a.transactions}))
+    entities = reader.lookup(sorted(named | {i for pair in pairs for i in pair}))
+    holders: dict[str, set[str]] = {}  # account (canonical) → holders (canonical)
+    for owner, asset in pairs:
+        if owner in entities and asset in entities:
+            holders.setdefault(str(entities[asset].id), set()).add(str(entities[owner].id))
+    shares: dict[str, dict[int, AlertShare]] = {}
+    for alert in alerts:
+        for named_id in alert.entities:
+            entity = entities.get(named_id)
+            if entity is None:
+                continue
+            target = str(entity.id)
+            own = shares.setdefault(target, {})
+            own[alert.id] = AlertShare(alert.id, alert.kind, alert.score)
+            for holder in holders.get(target, ()):
+                shares.setdefault(holder, {}).setdefault(
+                    alert.id, AlertShare(alert.id, alert.kind, alert.score, entity.caption)
+                )
+    by_id = {str(e.id): e for e in entities.values()}
+    scored: list[tuple[float, EntityRisk]] = []
+    for entity_id, found in shares.items():
+        entity = by_id[entity_id]
+        unlikely = 1.0
+        for share in found.values():
+            unlikely *= 1.0 - min(max(share.score, 0.0), 1.0)
+        ordered = tuple(sorted(found.values(), key=lambda a: (-a.score, a.alert_id)))
+        risk = EntityRisk(
+            entity_id, entity.schema.name, entity.caption, round(1.0 - unlikely, 3), ordered
+        )
+        scored.append((unlikely, risk))
+    # Ranked on the unrounded figure: many subjects of strong alerts round to 1.00.
+    scored.sort(key=lambda pair: (pair[0], -len(pair[1].alerts), pair[1].entity_id))
+    ranked = [risk for _, risk in scored]
+    return ranked if limit is None else ranked[:limit]

@@ -76,6 +76,10 @@ class _Context:
                 if side != "CASH" and side not in accounts:
                     accounts.append(side)
         details = {k: self._detail(k, v) for k, v in row.items() if k != "k"}
+        # What the alert is about, so that a later scan of more data updates it: the typology
+        # and the accounts at its core (not its transactions, which grow).
+        subjects = [self.entity_of.get(a, a) for a in accounts[: len(core)]]
+        details["key"] = f"{kind}:{'+'.join(subjects)}"
         return Finding(
             kind=kind,
             score=round(min(max(score, 0.0), 1.0), 3),

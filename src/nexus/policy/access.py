@@ -153,6 +153,22 @@ class Reader:
             raise NotFound(f"no entity {entity_id!r} is visible to {self.viewer.name}")
         return assemble(stmts)
 
+    def lookup(self, entity_ids: Sequence[str]) -> dict[str, StatementEntity]:
+        """The visible entities these ids (canonical or source ids) belong to, whole, read in one
+        audited pass: each asked-for id maps to its entity; ids not visible are left out."""
+        scope = self._scope("entity.lookup", {"ids": sorted(set(entity_ids))})
+        canonical_of = {
+            s.entity_id: s.canonical_id
+            for s in self.store.iter_statements(scope, canonical_ids=list(entity_ids))
+        }
+        wanted = sorted(set(canonical_of.values()))
+        canonical_of.update({c: c for c in wanted})
+        found = {
+            str(e.id): e
+            for e in group_entities(self.store.iter_statements(scope, canonical_ids=wanted))
+        }
+        return {i: found[canonical_of[i]] for i in entity_ids if canonical_of.get(i) in found}
+
     def entities(
         self,
         *,
