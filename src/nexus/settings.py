@@ -217,6 +217,20 @@ class Settings(BaseSettings):
             "carry them; the UN list import sets `sanction`)."
         ),
     )
+    screening_after_ingest: list[str] = Field(
+        default=[],
+        description=(
+            "Users as whom screening runs, incrementally, after every ingest that loaded rows: "
+            "their agencies' queues get the hits of new records and new listings at once."
+        ),
+    )
+    screening_whole_lists: bool = Field(
+        default=True,
+        description=(
+            "Each load of a list dataset is the whole list (as the UN, CTD and OpenSanctions "
+            "publish them): an entry missing from its dataset's latest load counts as delisted."
+        ),
+    )
     screening_threshold: float = Field(
         default=0.7,
         ge=0,

@@ -270,3 +270,46 @@ def test_screening_and_the_queue_from_the_command_line(
     assert "Mohd. Yousuf Achakzai" in shown and "disseminated to FIA" in shown
     nexus("alerts", "close", number, "--reason", "reported to CTD", "--as", "anf_analyst")
     assert "closed" in nexus("alerts", "list", "--as", "anf_analyst", "--status", "closed")
+
+
+def test_loads_are_screened_at_once_for_the_configured_users(
+    access: AccessLayer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customer = {"id": "kyc-9", "schema": "Person", "properties": {"name": ["Gul Rehman Orakzai"]}}
+    listing = {
+        "id": "os-gul",
+        "schema": "Person",
+        "properties": {"name": ["GUL RAHMAN ORAKZAI"], "topics": ["sanction"]},
+    }
+    monkeypatch.setenv("NEXUS_HOME", str(access.settings.home))
+    monkeypatch.setenv("NEXUS_DATABASE_URL", access.settings.store_url)
+    monkeypatch.setenv("NEXUS_SCREENING_AFTER_INGEST", '["anf_analyst"]')
+    monkeypatch.setenv("COLUMNS", "200")
+    runner = CliRunner()
+
+    def load(entity: dict[str, object], *marking: str) -> str:
+        path = write_ftm(tmp_path / f"{entity['id']}.ftm.json", [entity])
+        result = runner.invoke(app, ["import-ftm", str(path), *marking])
+        assert result.exit_code == 0, (result.output, result.exception)
+        return " ".join(result.output.split())
+
+    first = load(
+        customer, "--dataset", "bank_kyc", "--agency", "ANF", "--classification", "RESTRICTED"
+    )
+    assert (
+        "Screened as anf_analyst: 1 record(s) and 0 list entr(ies) new or changed, 0 hit(s)"
+        in first
+    )
+    second = load(
+        listing,
+        "--dataset",
+        "opensanctions",
+        "--agency",
+        "NEXUS",
+        "--classification",
+        "UNCLASSIFIED",
+    )
+    assert "0 record(s) and 1 list entr(ies) new or changed, 1 hit(s)" in second
+    assert "alerts of ANF: 1 new" in second
+    (alert,) = access.reader("anf_analyst").alerts()
+    assert alert.details["list_entries"] == ["os-gul"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from nexus.finance.screening import read_records, screen_store
 from nexus.finance.screening_index import EntryIndex
 from nexus.finance.screening_match import Party, build_party, compare
 from nexus.ingest import ftm_plan, ingest, load_mapping
+from nexus.ingest.unsc import unsc_entity_id
 from nexus.policy import ADMIN_ROLE, AccessLayer
 from nexus.scenario.generate import GenerationReport, generate
 from nexus.settings import load_settings
@@ -315,3 +317,71 @@ def test_a_viewer_screens_only_against_lists_and_records_they_see(access: Access
     assert all(a.evidence <= visible for a in access.reader(clerk).alerts())
     assert len(access.reader(clerk).alerts()) == len(report.findings)
     assert access.reader("fmu").alerts() == []  # FIA's queue is not FMU's
+
+
+def un_list_without(scenario: GenerationReport, folder: Path, entry: str | None) -> Path:
+    """The UN list mapping over a copy of the list, `entry`'s listing taken out (None: whole)."""
+    source = scenario.outdir / "data" / "un"
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source / "un_sc_list.yml", folder / "un_sc_list.yml")
+    xml = (source / "un_sc_consolidated.unsc.xml").read_text(encoding="utf-8")
+
+    def dropped(listing: re.Match[str]) -> str:
+        found = re.search(r"<REFERENCE_NUMBER>([^<]+)<", listing.group(0))
+        return "" if found and unsc_entity_id(found.group(1)) == entry else listing.group(0)
+
+    text = re.sub(r"<(INDIVIDUAL|ENTITY)>.*?</\1>", dropped, xml, flags=re.S)
+    assert entry is None or len(text) < len(xml)
+    (folder / "un_sc_consolidated.unsc.xml").write_text(text, encoding="utf-8")
+    return folder / "un_sc_list.yml"
+
+
+def test_a_listing_left_out_of_the_next_list_no_longer_hits_and_its_alert_is_told(
+    access: AccessLayer, scenario: GenerationReport, tmp_path: Path
+) -> None:
+    fmu = access.viewer("fmu")
+    screen_store(access, fmu)
+    reader = access.reader(fmu)
+    alert = next(
+        a
+        for a in reader.alerts(kind="sanctions")
+        if [e[:5] for e in a.details["list_entries"]] == ["unsc-"]
+    )
+    (entry,) = alert.details["list_entries"]
+    admin = access.viewer("admin")
+    mapping = un_list_without(scenario, tmp_path / "next", entry)
+    ingest(access, admin, load_mapping(mapping, access.settings))
+    report = screen_store(access, fmu)
+    assert list(report.delisted) == [entry]
+    assert "not in the latest load of un_sc_sanctions" in report.delisted[entry]
+    assert entry not in {h.entry for h in report.hits}
+    assert alert.id in report.withdrawn
+    told = reader.alert(alert.id)
+    assert told.status == alert.status and told.history[-1].action == "delisted"
+    assert told.reasons[0] == f"withdrawn from the list: {entry}"
+    assert screen_store(access, fmu).withdrawn == []  # told once
+    # Listed again: the next load has it, and the records that resemble it hit again.
+    relisted = un_list_without(scenario, tmp_path / "again", None)
+    ingest(access, admin, load_mapping(relisted, access.settings))
+    again = screen_store(access, fmu)
+    assert again.delisted == {} and entry in {h.entry for h in again.hits}
+    assert reader.alert(alert.id).history[-1].action == "updated"
+
+
+def test_a_listing_whose_sanction_ended_is_delisted(access: AccessLayer, tmp_path: Path) -> None:
+    listing = {
+        "id": "os-ended",
+        "schema": "Person",
+        "properties": {"name": ["BAKHT ZADA ORAKZAI"], "topics": ["sanction"]},
+    }
+    sanction = {
+        "id": "os-ended-sanction",
+        "schema": "Sanction",
+        "properties": {"entity": ["os-ended"], "endDate": ["2019-06-30"]},
+    }
+    path = write_ftm(tmp_path / "opensanctions.ftm.json", [listing, sanction])
+    provenance = Provenance("opensanctions", "NEXUS", "UNCLASSIFIED")
+    ingest(access, access.viewer("admin"), ftm_plan(path, provenance, [path]))
+    report = screen_store(access, access.viewer("fmu"))
+    assert report.delisted == {"os-ended": "sanction ended on 2019-06-30"}
+    assert "os-ended" not in {h.entry for h in report.hits}

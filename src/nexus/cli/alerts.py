@@ -77,6 +77,12 @@ def screen(
         f"{report.entries} list entries ({report.screened_entries} new or changed); "
         f"{len(report.hits)} hits on {len(report.findings)} subjects."
     )
+    if report.delisted:
+        console.print(
+            f"{len(report.delisted)} list entr{'y' if len(report.delisted) == 1 else 'ies'} no "
+            f"longer listed and left out; {len(report.withdrawn)} open alert(s) resting on them "
+            "told so."
+        )
     if report.alerts is not None:
         console.print(
             f"Alerts: {report.alerts.summary()} (`nexus alerts list --as {viewer.name}`)."

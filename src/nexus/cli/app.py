@@ -96,6 +96,8 @@ def _run_ingest(
     with progress_bar() as progress:
         report = ingest(app_ctx.access, viewer, plan, files, RichProgress(progress))
     console.print(ingest_table(report))
+    if report.rows_loaded:
+        _screen_after_ingest(app_ctx)
     if report.rows_quarantined:
         console.print(
             f"[yellow]{report.rows_quarantined} row(s) quarantined[/yellow]: "
@@ -103,6 +105,23 @@ def _run_ingest(
         )
         if not allow:
             raise typer.Exit(code=1)
+
+
+def _screen_after_ingest(app_ctx: AppContext) -> None:
+    """Screen incrementally as each user of `screening_after_ingest`: what the load changed."""
+    from nexus.finance.screening import screen_store
+
+    for name in app_ctx.settings.screening_after_ingest:
+        viewer = app_ctx.viewer(name)
+        with errors.status(f"screening as {name}"):
+            report = screen_store(app_ctx.access, viewer)
+        line = (
+            f"Screened as {name}: {report.screened_subjects} record(s) and "
+            f"{report.screened_entries} list entr(ies) new or changed, {len(report.hits)} hit(s)"
+        )
+        if report.alerts is not None:
+            line += f"; alerts of {viewer.agency}: {report.alerts.summary()}"
+        console.print(line + ".")
 
 
 @app.command("ingest")

@@ -36,6 +36,7 @@ class ScreeningConfig:
     lists: frozenset[str] = frozenset()
     topics: frozenset[str] = frozenset()
     threshold: float = 0.7
+    whole_lists: bool = True  # an entry missing from its list's latest load is delisted
     index: IndexConfig = field(default_factory=IndexConfig)
     chunk: int = 20_000  # records normalised and screened at a time (bounds memory)
 
@@ -45,6 +46,7 @@ class ScreeningConfig:
             lists=frozenset(settings.screening_lists),
             topics=frozenset(settings.screening_topics),
             threshold=settings.screening_threshold,
+            whole_lists=settings.screening_whole_lists,
             index=IndexConfig(candidates=settings.screening_candidates),
         )
 

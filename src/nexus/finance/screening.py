@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from nexus.finance.alerts import RaiseReport, raise_alerts
+from nexus.finance.alerts import OPEN, RaiseReport, raise_alerts
 from nexus.finance.findings import Finding
 from nexus.finance.screener import RecordRow, Screener, ScreeningConfig
 from nexus.finance.screening_match import PROPERTIES, Feature, Hit, Party, build_party
 from nexus.policy import AccessLayer, Reader, Viewer
-from nexus.store import ID_PROP, ScreeningRun, StoredStatement, utc_now
+from nexus.store import ID_PROP, AlertEvent, ScreeningRun, StoredStatement, utc_now
 
 KIND = "sanctions"
 NAME_PROPS = frozenset({"name", "alias", "previousName", "weakAlias", "fatherName"})
@@ -37,9 +37,11 @@ class Record:
     marks: set[int] = field(default_factory=set)
     seen: list[str] = field(default_factory=list)
     counterparty: bool = False  # a payment's or account's bare names
+    run: int = 0  # the latest ingestion run that saw it
 
     def add(self, stmt: StoredStatement) -> None:
         self.marks.add(stmt.marking_id)
+        self.run = max(self.run, stmt.run_id or 0)
         self.datasets.add(stmt.dataset)
         self.seen.append(f"{stmt.id}:{stmt.marking_id}")
         if stmt.prop == "topics":
@@ -123,6 +125,75 @@ def read_records(
     return sorted(entries, key=lambda r: r.id), sorted(subjects, key=lambda r: r.id), links
 
 
+def delistings(
+    reader: Reader, entries: Sequence[Record], config: ScreeningConfig, today: str
+) -> dict[str, str]:
+    """List entries no longer listed, each with why: every sanction on it has ended (the UN
+    list's DELISTED_ON, an export's endDate), or — lists loaded whole — the latest load of its
+    list (a dataset of `config.lists`) left it out."""
+    sanctions: dict[str, dict[str, list[str]]] = {}
+    for stmt in reader.iter_statements(schema="Sanction"):
+        if stmt.prop in ("entity", "endDate"):
+            sanctions.setdefault(stmt.entity_id, {}).setdefault(stmt.prop, []).append(stmt.value)
+    ends: dict[str, list[str]] = {}  # entry → the end of each sanction on it ("" when open)
+    for values in sanctions.values():
+        end = max(values.get("endDate", [""]))[:10]
+        for entity_id in values.get("entity", []):
+            ends.setdefault(entity_id, []).append(end)
+    gone: dict[str, str] = {}
+    for record in entries:
+        found = ends.get(record.id)
+        if found and all(end and end <= today for end in found):
+            gone[record.id] = f"sanction ended on {max(found)}"
+    if not config.whole_lists:
+        return gone
+    latest: dict[str, int] = {}
+    for record in entries:
+        for dataset in record.datasets & config.lists:
+            latest[dataset] = max(latest.get(dataset, 0), record.run)
+    for record in entries:
+        lists = sorted(record.datasets & config.lists)
+        if record.id in gone or not lists or not record.run:
+            continue
+        if all(record.run < latest[dataset] for dataset in lists):
+            gone[record.id] = (
+                f"not in the latest load of {', '.join(lists)} (run {latest[lists[0]]}; "
+                f"last seen in run {record.run})"
+            )
+    return gone
+
+
+def note_delisted(access: AccessLayer, viewer: Viewer, delisted: Mapping[str, str]) -> list[int]:
+    """Open sanctions alerts of the viewer's agency that rest on listings since withdrawn get a
+    `delisted` step naming them and why, once per listing; when every listing behind an alert is
+    gone its first reason says so. The analyst decides whether to close it."""
+    noted: list[int] = []
+    for alert in access.reader(viewer).alerts(kind=KIND, status=OPEN):
+        if alert.agency != viewer.agency:
+            continue
+        listed = [str(e) for e in alert.details.get("list_entries", [])]
+        already = dict(alert.details.get("delisted") or {})
+        gone = {e: delisted[e] for e in listed if e in delisted and e not in already}
+        if not gone:
+            continue
+        withdrawn = {**already, **gone}
+        note = "; ".join(f"{entry}: {why}" for entry, why in sorted(gone.items()))
+        reasons = alert.reasons
+        if all(e in withdrawn for e in listed):
+            note = f"every listing behind this alert is withdrawn — {note}"
+            reasons = (f"withdrawn from the list: {', '.join(sorted(withdrawn))}", *reasons)
+        saved = access.store.save_alert(
+            replace(
+                alert, reasons=reasons, details={**alert.details, "delisted": withdrawn}, history=()
+            ),
+            AlertEvent("delisted", viewer.name, alert.status, note),
+        )
+        noted.append(saved.id)
+    if noted:
+        access.store.append_audit(viewer.name, "alert.delisted", {"ids": noted})
+    return noted
+
+
 # -- one run -------------------------------------------------------------------------------------
 @dataclass
 class ScreeningReport:
@@ -136,6 +207,8 @@ class ScreeningReport:
     hits: list[Hit] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     alerts: RaiseReport | None = None
+    delisted: dict[str, str] = field(default_factory=dict)  # entry → why it no longer counts
+    withdrawn: list[int] = field(default_factory=list)  # open alerts told of a delisting
 
 
 def screen_store(
@@ -156,12 +229,15 @@ def screen_store(
     reader = access.reader(viewer)
     started = utc_now()
     entries, subjects, links = read_records(reader, config)
+    delisted = delistings(reader, entries, config, started[:10])
     previous = {} if full else access.store.screened(viewer.name)
-    digests = {r.id: r.digest() for r in (*entries, *subjects)}
+    # A delisted entry's digest differs, so that relisting it makes it new again.
+    digests = {r.id: r.digest() + ("/delisted" * (r.id in delisted)) for r in (*entries, *subjects)}
     incremental = bool(previous)
     fresh = {key for key, digest in digests.items() if previous.get(key) != digest}
     report = ScreeningReport(viewer.name, started, incremental, len(entries), len(subjects))
-    entry_parties = _parties(entries)
+    report.delisted = delisted
+    entry_parties = _parties(r for r in entries if r.id not in delisted)
     if incremental:
         changed = [r for r in subjects if r.id in fresh]
         unchanged = [r for r in subjects if r.id not in fresh]
@@ -180,8 +256,12 @@ def screen_store(
     report.findings = findings
     if alerts and findings:
         report.alerts = raise_alerts(access, viewer, findings, evidence)
+    if alerts and delisted:
+        report.withdrawn = note_delisted(access, viewer, delisted)
     counts = {
         "entries": report.entries,
+        "delisted": len(delisted),
+        "alerts_withdrawn": len(report.withdrawn),
         "subjects": report.subjects,
         "screened_entries": report.screened_entries,
         "screened_subjects": report.screened_subjects,

@@ -270,7 +270,7 @@ class AlertEvent:
     """One step in an alert's life: raised, updated by a later run, reopened, a status change
     (with the analyst's note or closing reason), or a dissemination to another agency."""
 
-    action: str  # raised | updated | reopened | status | disseminated
+    action: str  # raised | updated | reopened | status | disseminated | delisted
     user: str
     status: str  # the alert's status after this step
     note: str | None = None
