@@ -3,7 +3,7 @@ LightGBM classifier, on the scenario's transactions; ONE JSON line on stdout.
 
     .venv/bin/python bench/typologies.py                       # large (10M), then medium (1M)
     .venv/bin/python bench/typologies.py --scale medium --compare-scale ''
-    .venv/bin/python bench/typologies.py --peer-seconds 600    # a shorter time box for the peer
+    .venv/bin/python bench/typologies.py --peer-seconds 120    # a shorter time box for the peer
 
 Both tools run in one process, at `--scale` (where the 10M goal is measured) and again at
 `--compare-scale`, each time on the same transactions; progress goes to stderr. Nexus scans
@@ -22,10 +22,7 @@ said so in the JSON) and both tools are scored on the test part of that prefix. 
 transactions per second of wall time: for Nexus from opening the CSV to explained alerts; for
 the peer the graph features plus LightGBM's prediction of every edge (its CSV reading, done with
 DuckDB, and the one-off training are not counted; training uses every laundering edge and a
-sample of the others, at most 600,000 edges). Throughput is
-transactions per second of wall time: for Nexus from opening the CSV to explained alerts; for
-the peer the graph features plus LightGBM's training and prediction (its CSV reading, done with
-DuckDB, is not counted).
+sample of the others, at most 600,000 edges).
 
 Scores are transaction-level precision, recall and F1 of the laundering class (a transaction
 belongs to a planted, non-look-alike pattern); per typology, the share of planted patterns caught
