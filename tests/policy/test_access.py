@@ -29,6 +29,8 @@ def _plain(value: Any) -> Any:
     """Results without load times, which legitimately move when anything is re-loaded."""
     if isinstance(value, list):
         return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, EntityProxy):
         return {k: v for k, v in entity_json(value).items() if k not in TIMES}
     if hasattr(value, "to_dict"):
@@ -69,6 +71,7 @@ def snapshot(reader: Reader, probe_ids: list[str]) -> dict[str, Any]:
         "judgements": attempt(lambda: reader.judgements(history=True)),
         "review_queue": attempt(lambda: reader.review_queue()),
         "alerts": attempt(lambda: reader.alerts()),
+        "lookup": attempt(lambda: reader.lookup(probe_ids)),
     }
     for alert_id in range(1, 6):
         shots[f"alert:{alert_id}"] = attempt(lambda a=alert_id: reader.alert(a))
@@ -100,6 +103,7 @@ COVERED = {
     "evidence",
     "alerts",
     "alert",
+    "lookup",
 }
 
 
