@@ -14,6 +14,7 @@ from nexus.exceptions import AccessDenied, NotFound
 from nexus.finance.alerts import (
     AlertStateError,
     disseminate,
+    entity_risk,
     queue,
     raise_alerts,
     subgraph,
@@ -313,3 +314,21 @@ def test_loads_are_screened_at_once_for_the_configured_users(
     assert "alerts of ANF: 1 new" in second
     (alert,) = access.reader("anf_analyst").alerts()
     assert alert.details["list_entries"] == ["os-gul"]
+
+
+def test_a_listing_is_an_alerts_reason_not_a_subject_at_risk(
+    access: AccessLayer, tmp_path: Path
+) -> None:
+    subject = load_marked(access, tmp_path, "ANF", "RESTRICTED")
+    listing = load_marked(access, tmp_path, "NEXUS", "UNCLASSIFIED")
+    hit = Finding(
+        kind="sanctions",
+        score=0.9,
+        reasons=("resembles the listing",),
+        entities=(subject, listing),
+        details={"list_entries": [listing]},
+    )
+    raise_alerts(access, access.viewer("anf_analyst"), [hit, finding(subject, score=0.5)])
+    (risk,) = entity_risk(access.reader("anf_analyst"))
+    assert risk.entity_id == subject and risk.score == pytest.approx(1 - 0.1 * 0.5)
+    assert [a.kind for a in risk.alerts] == ["sanctions", "structuring"]

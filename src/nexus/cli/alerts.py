@@ -186,7 +186,7 @@ def alerts_entities(
             f"{risk.score:.2f}",
             f"{risk.caption} [dim]({risk.entity_id})[/dim]",
             risk.schema,
-            "\n".join(risk.reasons()),
+            "\n".join(risk.reasons(most=6)),
         )
     console.print(table)
 

@@ -350,11 +350,14 @@ class EntityRisk:
     score: float
     alerts: tuple[AlertShare, ...]  # strongest first
 
-    def reasons(self) -> list[str]:
-        return [
+    def reasons(self, most: int | None = None) -> list[str]:
+        shown = [
             f"alert {a.alert_id} ({a.kind}, {a.score:.2f})" + (f" via {a.via}" if a.via else "")
-            for a in self.alerts
+            for a in self.alerts[:most]
         ]
+        if len(self.alerts) > len(shown):
+            shown.append(f"… and {len(self.alerts) - len(shown)} more")
+        return shown
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -402,8 +405,10 @@ def entity_risk(
             holders.setdefault(str(entities[asset].id), set()).add(str(entities[owner].id))
     shares: dict[str, dict[int, AlertShare]] = {}
     for alert in alerts:
+        # A listing a screening hit resembles is the alert's reason, not its subject.
+        listings = set(alert.details.get("list_entries", ()))
         for named_id in alert.entities:
-            entity = entities.get(named_id)
+            entity = entities.get(named_id) if named_id not in listings else None
             if entity is None:
                 continue
             target = str(entity.id)
