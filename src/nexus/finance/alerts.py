@@ -122,12 +122,11 @@ def raise_alerts(
     existing: dict[str, AlertRecord] = {}
     for known in sorted(reader.alerts(keys=sorted(set(keys))), key=lambda a: a.id):
         existing[known.key] = known
-    pending: dict[str, tuple[AlertRecord, AlertEvent | None, str]] = {}
+    pending: dict[str, tuple[AlertRecord, AlertEvent | None, str]] = {}  # keys are unique now
     for finding, marks, key in zip(findings, evidence, keys, strict=True):
         if not marks <= visible:
             raise AccessDenied(f"{viewer.name} may not raise an alert on evidence they cannot see")
-        earlier = pending.get(key)
-        base = earlier[0] if earlier else existing.get(key)
+        base = existing.get(key)
         if base is None:
             record = AlertRecord(
                 key=key,
@@ -144,10 +143,7 @@ def raise_alerts(
             event = AlertEvent("raised", viewer.name, "new", f"score {finding.score:.2f}")
             pending[key] = (record, event, "new")
             continue
-        record, change, outcome = _merge(viewer, base, finding, marks)
-        if earlier is not None and earlier[2] != "unchanged":
-            outcome, change = earlier[2], earlier[1]  # one step per alert and run
-        pending[key] = (record, change, outcome)
+        pending[key] = _merge(viewer, base, finding, marks)
     changes = [(r, e, o) for r, e, o in pending.values() if e is not None]
     saved = access.store.save_alerts([(r, e) for r, e, _ in changes if e is not None])
     for (_, _, outcome), alert in zip(changes, saved, strict=True):
