@@ -3,7 +3,6 @@ up to date by later scans, and combined into a risk per person, company and acco
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -13,17 +12,9 @@ import pytest
 from nexus.finance.alerts import entity_risk, queue, raise_alerts, transition
 from nexus.finance.monitoring import monitor_store
 from nexus.finance.sql import DETECTOR_NAMES
-from nexus.ingest import ingest, load_mapping
-from nexus.policy import ADMIN_ROLE, AccessLayer
+from nexus.policy import AccessLayer
 from nexus.scenario.generate import GenerationReport, generate
-from nexus.settings import load_settings
-from nexus.store import UserRecord, open_store
-
-USERS = [
-    UserRecord("admin", "NEXUS", "SECRET", roles=frozenset({ADMIN_ROLE})),
-    UserRecord("fmu", "FMU", "SECRET"),
-    UserRecord("fia_clerk", "FIA", "RESTRICTED"),
-]
+from tests.finance.stores import copied_store, load_store
 
 
 @pytest.fixture(scope="module")
@@ -35,29 +26,13 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> GenerationReport:
 def loaded(scenario: GenerationReport, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The FMU's holdings of the tiny scenario (bank extracts and goAML reports), loaded once;
     each test gets a copy of the store file."""
-    home = tmp_path_factory.mktemp("monitoring-store")
-    settings = load_settings(home=home)
-    store = open_store(settings.store_url)
-    access = AccessLayer(store, settings)
-    access.add_user(None, USERS[0])
-    for user in USERS[1:]:
-        access.add_user(access.viewer("admin"), user)
-    for folder in ("banks", "fmu"):
-        for mapping in sorted((scenario.outdir / "data" / folder).glob("*.yml")):
-            ingest(access, access.viewer("admin"), load_mapping(mapping, settings))
-    store.close()
-    return home / "nexus.sqlite"
+    return load_store(tmp_path_factory.mktemp("monitoring-store"), scenario, ("banks", "fmu"))
 
 
 @pytest.fixture
 def access(loaded: Path, tmp_path: Path) -> Iterator[AccessLayer]:
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(loaded, home / "nexus.sqlite")
-    settings = load_settings(home=home)
-    store = open_store(settings.store_url)
-    yield AccessLayer(store, settings)
-    store.close()
+    with copied_store(loaded, tmp_path) as layer:
+        yield layer
 
 
 def test_a_store_scan_raises_its_findings_in_the_agencys_queue(

@@ -19,11 +19,11 @@ from nexus.finance.screening_index import EntryIndex
 from nexus.finance.screening_match import Party, build_party, compare
 from nexus.ingest import ftm_plan, ingest, load_mapping
 from nexus.ingest.unsc import unsc_entity_id
-from nexus.policy import ADMIN_ROLE, AccessLayer
+from nexus.policy import AccessLayer
 from nexus.scenario.generate import GenerationReport, generate
-from nexus.settings import load_settings
-from nexus.store import Provenance, UserRecord, open_store
+from nexus.store import Provenance
 from tests.datafiles import write_ftm
+from tests.finance.stores import copied_store, load_store
 
 THRESHOLD = ScreeningConfig().threshold
 
@@ -152,11 +152,6 @@ def test_worker_processes_find_what_one_process_finds() -> None:
 
 
 # -- the store, screened as a viewer -------------------------------------------------------------
-USERS = [
-    UserRecord("admin", "NEXUS", "SECRET", roles=frozenset({ADMIN_ROLE})),
-    UserRecord("fmu", "FMU", "SECRET"),
-    UserRecord("fia_clerk", "FIA", "RESTRICTED"),
-]
 LIST_FILES = ("ctd/", "un/")
 
 
@@ -168,28 +163,13 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> GenerationReport:
 @pytest.fixture(scope="module")
 def loaded(scenario: GenerationReport, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The whole tiny scenario loaded once; each test gets a copy of the store file."""
-    home = tmp_path_factory.mktemp("screening-store")
-    settings = load_settings(home=home)
-    store = open_store(settings.store_url)
-    access = AccessLayer(store, settings)
-    access.add_user(None, USERS[0])
-    for user in USERS[1:]:
-        access.add_user(access.viewer("admin"), user)
-    for mapping in sorted((scenario.outdir / "data").rglob("*.yml")):
-        ingest(access, access.viewer("admin"), load_mapping(mapping, settings))
-    store.close()
-    return home / "nexus.sqlite"
+    return load_store(tmp_path_factory.mktemp("screening-store"), scenario)
 
 
 @pytest.fixture
 def access(loaded: Path, tmp_path: Path) -> Iterator[AccessLayer]:
-    home = tmp_path / "home"
-    home.mkdir()
-    shutil.copy(loaded, home / "nexus.sqlite")
-    settings = load_settings(home=home)
-    store = open_store(settings.store_url)
-    yield AccessLayer(store, settings)
-    store.close()
+    with copied_store(loaded, tmp_path) as layer:
+        yield layer
 
 
 def listed_records(scenario: GenerationReport) -> dict[tuple[str, int], set[str]]:
