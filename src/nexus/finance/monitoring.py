@@ -5,7 +5,7 @@ detectors and raised into the viewer's agency's alert queue.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from nexus.finance.alerts import RaiseReport, raise_alerts
@@ -22,10 +22,10 @@ class MonitoringReport:
     """What one scan of the store read, set aside, found and raised."""
 
     viewer: str
-    payments: int = 0  # scanned, each transfer once
-    duplicates: int = 0  # the same transfer reported by two banks or a bank and goAML
-    skipped: list[RowError] = field(default_factory=list)  # Payments without date, amount, sides
-    findings: list[Finding] = field(default_factory=list)
+    payments: int  # scanned, each transfer once
+    duplicates: int  # the same transfer reported by two banks or a bank and goAML
+    skipped: list[RowError]  # Payments without date, amount or sides, and rows the engine refused
+    findings: list[Finding]
     alerts: RaiseReport | None = None
     columnar: Path | None = None
 
@@ -50,16 +50,19 @@ def monitor_store(
     if progress:
         progress("reading payments")
     payments = payments_from_store(reader, settings)
-    report = MonitoringReport(viewer.name, payments.table.num_rows, payments.duplicates)
-    report.skipped = list(payments.skipped)
     with open_engine(backend, threads=threads) as engine:
         loaded = engine.load_arrow(payments.table, settings)
-        report.skipped.extend(loaded.errors)
-        report.payments = loaded.rows_loaded
         if columnar is not None:
             engine.write_parquet(columnar)
-            report.columnar = columnar
-        report.findings = scan(engine, settings, payments.entity_of, progress)
+        findings = scan(engine, settings, payments.entity_of, progress)
+    report = MonitoringReport(
+        viewer.name,
+        loaded.rows_loaded,
+        payments.duplicates,
+        [*payments.skipped, *loaded.errors],
+        findings,
+        columnar=columnar,
+    )
     if alerts and report.findings:
         if progress:
             progress("raising alerts")
