@@ -9,7 +9,7 @@ the DuckDB engine; accounts are keyed by Spark's 64-bit `xxhash64` of their numb
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -79,21 +79,20 @@ class SparkEngine(TransactionEngine):
     # -- loading -------------------------------------------------------------------------------
     def load_csv(self, path: Path, settings: TypologySettings) -> LoadReport:
         """Checked by the DuckDB engine (same rules, same report), then read as Parquet."""
-        from nexus.finance.sql.duckdb import DuckDBEngine
-
-        parquet = Path(self._tmp.name) / "checked.parquet"
-        with DuckDBEngine() as checker:
-            report = checker.load_csv(path, settings)
-            checker.write_parquet(parquet)
-        self.load_parquet(parquet, settings)
-        return report
+        return self._checked(lambda checker: checker.load_csv(path, settings), settings)
 
     def load_arrow(self, table: pa.Table, settings: TypologySettings) -> LoadReport:
+        return self._checked(lambda checker: checker.load_arrow(table, settings), settings)
+
+    def _checked(
+        self, load: Callable[[TransactionEngine], LoadReport], settings: TypologySettings
+    ) -> LoadReport:
+        """Rows loaded and checked by a DuckDB engine, handed over as Parquet."""
         from nexus.finance.sql.duckdb import DuckDBEngine
 
         parquet = Path(self._tmp.name) / "checked.parquet"
         with DuckDBEngine() as checker:
-            report = checker.load_arrow(table, settings)
+            report = load(checker)
             checker.write_parquet(parquet)
         self.load_parquet(parquet, settings)
         return report
