@@ -66,34 +66,20 @@ def test_the_cache_rebuilds_only_when_what_the_viewer_sees_changes(
     assert cache.graph(reader) is first
     assert GraphCache(tmp_path / "graphs").graph(reader).version == first.version  # from disk
     people = [n for n in first.nodes if n.schema == "Person"][:2]
-    admin = world.access.viewer("admin")
-    secret = write_ftm(
-        tmp_path / "secret.ftm.json",
-        [
-            {
-                "id": "ctd-secret-family",
-                "schema": "Family",
-                "properties": {"person": [people[0].id], "relative": [people[1].id]},
-            }
-        ],
-    )
-    ingest(
-        world.access, admin, ftm_plan(secret, Provenance("ctd_watch", "CTD", "SECRET"), [secret])
-    )
+
+    def family(entity_id: str, provenance: Provenance) -> None:
+        """A Family link between the two people, loaded under `provenance`."""
+        link = {
+            "id": entity_id,
+            "schema": "Family",
+            "properties": {"person": [people[0].id], "relative": [people[1].id]},
+        }
+        path = write_ftm(tmp_path / f"{entity_id}.ftm.json", [link])
+        ingest(world.access, world.access.viewer("admin"), ftm_plan(path, provenance, [path]))
+
+    family("ctd-secret-family", Provenance("ctd_watch", "CTD", "SECRET"))
     assert cache.graph(world.access.reader(LOW)) is first  # nothing the clerk may see changed
-    seen = write_ftm(
-        tmp_path / "fia.ftm.json",
-        [
-            {
-                "id": "fia-family",
-                "schema": "Family",
-                "properties": {"person": [people[0].id], "relative": [people[1].id]},
-            }
-        ],
-    )
-    ingest(
-        world.access, admin, ftm_plan(seen, Provenance("fia_notes", "FIA", "RESTRICTED"), [seen])
-    )
+    family("fia-family", Provenance("fia_notes", "FIA", "RESTRICTED"))
     rebuilt = cache.graph(world.access.reader(LOW))
     assert rebuilt is not first and rebuilt.version != first.version
     edge = rebuilt.edge_between(people[0].id, people[1].id)
