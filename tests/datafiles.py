@@ -10,6 +10,10 @@ import json
 import random
 from pathlib import Path
 
+from nexus.ingest import ftm_plan, ingest
+from nexus.policy import AccessLayer
+from nexus.store import Provenance
+
 ANF_COLUMNS = [
     "FIR No",
     "Date of Seizure",
@@ -154,3 +158,11 @@ def write_anf(
 def write_ftm(path: Path, entities: list[dict[str, object]]) -> Path:
     path.write_text("".join(json.dumps(e) + "\n" for e in entities), encoding="utf-8")
     return path
+
+
+def load_ftm(
+    access: AccessLayer, path: Path, entities: list[dict[str, object]], provenance: Provenance
+) -> None:
+    """Write FtM entities to `path` and load them as the administrator under `provenance`."""
+    write_ftm(path, entities)
+    ingest(access, access.viewer("admin"), ftm_plan(path, provenance, [path]))

@@ -21,10 +21,10 @@ from nexus.finance.alerts import (
     transition,
 )
 from nexus.finance.findings import Finding
-from nexus.ingest import ftm_plan, ingest, load_mapping
+from nexus.ingest import ingest, load_mapping
 from nexus.policy import AccessLayer
 from nexus.store import Provenance
-from tests.datafiles import write_anf, write_ftm
+from tests.datafiles import load_ftm, write_anf, write_ftm
 
 
 def load_anf(access: AccessLayer, tmp_path: Path, informants: bool = False) -> list[str]:
@@ -39,9 +39,8 @@ def load_marked(access: AccessLayer, tmp_path: Path, agency: str, level: str, *c
     """One person under the given marking; returns its id."""
     entity_id = f"{agency}-{level}-{'-'.join(caveats) or 'plain'}".lower()
     entity = {"id": entity_id, "schema": "Person", "properties": {"name": ["Marked Person"]}}
-    path = write_ftm(tmp_path / f"{entity_id}.ftm.json", [entity])
     provenance = Provenance(f"{agency.lower()}_notes", agency, level, frozenset(caveats))
-    ingest(access, access.viewer("admin"), ftm_plan(path, provenance, [path]))
+    load_ftm(access, tmp_path / f"{entity_id}.ftm.json", [entity], provenance)
     return entity_id
 
 
@@ -243,11 +242,8 @@ def test_screening_and_the_queue_from_the_command_line(
         ("opensanctions", "NEXUS", "UNCLASSIFIED", listing),
         ("bank_kyc", "ANF", "RESTRICTED", customer),
     ):
-        path = write_ftm(tmp_path / f"{dataset}.ftm.json", [entity])
-        ingest(
-            access,
-            access.viewer("admin"),
-            ftm_plan(path, Provenance(dataset, agency, level), [path]),
+        load_ftm(
+            access, tmp_path / f"{dataset}.ftm.json", [entity], Provenance(dataset, agency, level)
         )
     monkeypatch.setenv("NEXUS_HOME", str(access.settings.home))
     monkeypatch.setenv("NEXUS_DATABASE_URL", access.settings.store_url)

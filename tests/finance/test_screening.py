@@ -17,12 +17,12 @@ from nexus.finance.screener import PARALLEL_MIN, Screener, ScreeningConfig
 from nexus.finance.screening import read_records, screen_store
 from nexus.finance.screening_index import EntryIndex
 from nexus.finance.screening_match import Party, build_party, compare
-from nexus.ingest import ftm_plan, ingest, load_mapping
+from nexus.ingest import ingest, load_mapping
 from nexus.ingest.unsc import unsc_entity_id
 from nexus.policy import AccessLayer
 from nexus.scenario.generate import GenerationReport, generate
 from nexus.store import Provenance
-from tests.datafiles import write_ftm
+from tests.datafiles import load_ftm
 from tests.finance.stores import copied_store, load_store
 
 THRESHOLD = ScreeningConfig().threshold
@@ -252,9 +252,8 @@ def test_a_new_listing_is_screened_against_every_record_and_only_it(
         "schema": "Person",
         "properties": {"name": someone.get("name")[:1], "topics": ["sanction"]},
     }
-    path = write_ftm(tmp_path / "opensanctions.ftm.json", [listing])
     provenance = Provenance("opensanctions", "NEXUS", "UNCLASSIFIED")
-    ingest(access, access.viewer("admin"), ftm_plan(path, provenance, [path]))
+    load_ftm(access, tmp_path / "opensanctions.ftm.json", [listing], provenance)
     report = screen_store(access, fmu)
     assert (report.screened_entries, report.screened_subjects) == (1, 0)
     assert {h.entry for h in report.hits} == {"os-new-listing"}
@@ -277,9 +276,8 @@ def test_a_new_record_is_screened_against_every_list(access: AccessLayer, tmp_pa
         "schema": "Payment",
         "properties": {"namesMentioned": ["BAKHT ZADA ORAKZAI"], "amount": ["950000"]},
     }
-    path = write_ftm(tmp_path / "kyc.ftm.json", [customer, payment])
     provenance = Provenance("bank_kyc", "FMU", "CONFIDENTIAL")
-    ingest(access, access.viewer("admin"), ftm_plan(path, provenance, [path]))
+    load_ftm(access, tmp_path / "kyc.ftm.json", [customer, payment], provenance)
     report = screen_store(access, fmu)
     assert report.screened_subjects == 2 and report.screened_entries == 0
     by_subject = {f.details["subject"]: f for f in report.findings}
@@ -359,9 +357,8 @@ def test_a_listing_whose_sanction_ended_is_delisted(access: AccessLayer, tmp_pat
         "schema": "Sanction",
         "properties": {"entity": ["os-ended"], "endDate": ["2019-06-30"]},
     }
-    path = write_ftm(tmp_path / "opensanctions.ftm.json", [listing, sanction])
     provenance = Provenance("opensanctions", "NEXUS", "UNCLASSIFIED")
-    ingest(access, access.viewer("admin"), ftm_plan(path, provenance, [path]))
+    load_ftm(access, tmp_path / "opensanctions.ftm.json", [listing, sanction], provenance)
     report = screen_store(access, access.viewer("fmu"))
     assert report.delisted == {"os-ended": "sanction ended on 2019-06-30"}
     assert "os-ended" not in {h.entry for h in report.hits}

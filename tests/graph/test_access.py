@@ -7,9 +7,8 @@ from itertools import combinations
 from pathlib import Path
 
 from nexus.graph import GraphCache, neighbours, paths
-from nexus.ingest import ftm_plan, ingest
 from nexus.store import Provenance
-from tests.datafiles import write_ftm
+from tests.datafiles import load_ftm
 from tests.graph.conftest import HIGH, LOW, World
 
 
@@ -74,8 +73,7 @@ def test_the_cache_rebuilds_only_when_what_the_viewer_sees_changes(
             "schema": "Family",
             "properties": {"person": [people[0].id], "relative": [people[1].id]},
         }
-        path = write_ftm(tmp_path / f"{entity_id}.ftm.json", [link])
-        ingest(world.access, world.access.viewer("admin"), ftm_plan(path, provenance, [path]))
+        load_ftm(world.access, tmp_path / f"{entity_id}.ftm.json", [link], provenance)
 
     family("ctd-secret-family", Provenance("ctd_watch", "CTD", "SECRET"))
     assert cache.graph(world.access.reader(LOW)) is first  # nothing the clerk may see changed
