@@ -1,0 +1,238 @@
+"""A family of criminal networks hidden in a society, drawn per seed, apart from `nexus.scenario`.
+
+Each seed draws:
+
+- 3 to 6 planted networks of 6 to 60 people, each with its own density and hierarchy: one or
+  two leaders tied to many members, lieutenants tied to the leaders and to each other, members
+  tied to a lieutenant and to some other members, couriers (peripheral people) with one or two
+  ties into the network;
+- 2 to 4 brokers, each with a few strong ties (repeated facts) into two or three networks;
+- thousands of bystanders in households (family ties) with sparse acquaintances between them;
+- 2 to 5 bystander hubs (a lawyer, a transporter, a shopkeeper) tied to 30 to 300 people drawn
+  from everyone, so mostly bystanders who do not know each other;
+- noise ties between network members and bystanders (relatives, neighbours).
+
+`NetworkWorld.graph()` builds the `EntityGraph` the analyses of `nexus.graph` read (one node
+per person, one fact per tie, weights as the graph builder gives them), so twenty seeds run in
+seconds; the truth (members, leaders, brokers, hubs) is kept by person id.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nexus.graph.core import build_core
+from nexus.graph.elements import Edge, EntityGraph, Fact, Node, Source
+from nexus.graph.vocabulary import kind_weight
+
+SIZES = {"small": (700, 1_400), "full": (2_500, 5_000)}  # bystanders per seed
+
+
+@dataclass
+class Planted:
+    """One planted network: its members (all of them), its leaders (the chief first)."""
+
+    number: int
+    members: list[str]
+    leaders: list[str]
+    lieutenants: list[str]
+    couriers: list[str]
+    density: float
+    hierarchy: float
+
+
+@dataclass
+class NetworkWorld:
+    seed: int
+    people: list[str]
+    ties: list[tuple[str, str, str, int]]  # a, b, kind, facts
+    networks: list[Planted]
+    brokers: dict[str, list[int]]  # broker → the networks it ties
+    hubs: dict[str, int]  # hub → ties drawn
+    bystanders: int
+    _graph: EntityGraph | None = field(default=None, repr=False)
+
+    @property
+    def chiefs(self) -> list[str]:
+        return [n.leaders[0] for n in self.networks]
+
+    def graph(self) -> EntityGraph:
+        """The entity graph of this world (built once)."""
+        if self._graph is None:
+            self._graph = _entity_graph(self)
+        return self._graph
+
+
+def generate(seed: int, size: str = "small") -> NetworkWorld:
+    rng = np.random.default_rng(seed)
+    ties: dict[tuple[int, int], Counter[str]] = defaultdict(Counter)
+
+    def tie(a: int, b: int, kind: str = "associate", facts: int = 1) -> None:
+        if a != b:
+            ties[(min(a, b), max(a, b))][kind] += facts
+
+    networks: list[list[int]] = []
+    planted = []
+    next_id = 0
+    for number in range(int(rng.integers(3, 7))):
+        n = round(math.exp(rng.uniform(math.log(6), math.log(60))))
+        people = list(range(next_id, next_id + n))
+        next_id += n
+        hierarchy = float(rng.uniform(0.0, 1.0))
+        density = float(rng.uniform(0.06, 0.3))
+        leaders_n = 2 if n >= 12 and rng.random() < 0.35 else 1
+        couriers_n = max(1, round(n * rng.uniform(0.1, 0.3)))
+        lieutenants_n = max(1, round(n * rng.uniform(0.1, 0.25)))
+        lieutenants_n = min(lieutenants_n, n - leaders_n - couriers_n - 1)
+        leaders = people[:leaders_n]
+        lieutenants = people[leaders_n : leaders_n + lieutenants_n]
+        couriers = people[n - couriers_n :]
+        members = people[leaders_n + lieutenants_n : n - couriers_n]
+        kinds = ["associate", "family"]
+        for i, a in enumerate(leaders):
+            for b in leaders[i + 1 :]:
+                tie(a, b, "associate", 2)
+            for b in lieutenants:
+                tie(a, b, str(rng.choice(kinds, p=[0.8, 0.2])), int(rng.integers(1, 3)))
+            for b in members:
+                if rng.random() < 0.15 + 0.6 * hierarchy:
+                    tie(a, b, "associate")
+        for i, a in enumerate(lieutenants):
+            for b in lieutenants[i + 1 :]:
+                if rng.random() < 0.3 + 0.4 * hierarchy:
+                    tie(a, b)
+        for i, a in enumerate(members):
+            tie(a, int(rng.choice(lieutenants)))  # every member answers to a lieutenant
+            for b in members[i + 1 :]:
+                if rng.random() < density:
+                    tie(a, b, str(rng.choice(kinds, p=[0.85, 0.15])))
+            if not members[i + 1 :] and rng.random() < density:
+                tie(a, int(rng.choice(leaders)))
+        inner = lieutenants + members
+        for a in couriers:
+            for b in rng.choice(
+                inner, size=min(len(inner), int(rng.integers(1, 3))), replace=False
+            ):
+                tie(a, int(b))
+        networks.append(people)
+        planted.append((number, leaders, lieutenants, couriers, density, hierarchy))
+
+    brokers: dict[int, list[int]] = {}
+    for _ in range(int(rng.integers(2, 5))):
+        broker = next_id
+        next_id += 1
+        reach = 3 if len(networks) >= 3 and rng.random() < 0.25 else 2
+        chosen = rng.choice(len(networks), size=reach, replace=False).tolist()
+        brokers[broker] = sorted(chosen)
+        for k in chosen:
+            number, leaders, lieutenants, _c, _d, _h = planted[k]
+            top = leaders + lieutenants
+            for b in rng.choice(top, size=min(len(top), int(rng.integers(1, 3))), replace=False):
+                tie(broker, int(b), "associate", int(rng.integers(2, 4)))
+
+    low, high = SIZES[size]
+    bystanders_n = int(rng.integers(low, high + 1))
+    first = next_id
+    bystanders = np.arange(first, first + bystanders_n)
+    next_id += bystanders_n
+    # Households of 1 to 4 with family ties, then sparse acquaintances across society.
+    position = 0
+    while position < bystanders_n:
+        size_h = int(rng.integers(1, 5))
+        home = bystanders[position : position + size_h].tolist()
+        for i, a in enumerate(home):
+            for b in home[i + 1 :]:
+                tie(a, b, "family")
+        position += size_h
+    mean_degree = float(rng.uniform(0.8, 2.2))
+    for _ in range(int(bystanders_n * mean_degree / 2)):
+        a, b = rng.choice(bystanders, size=2, replace=False).tolist()
+        tie(a, b, "associate")
+    everyone = np.arange(next_id)
+    for people in networks:  # relatives and neighbours outside the network
+        share = float(rng.uniform(0.1, 0.4))
+        for a in people:
+            if rng.random() < share:
+                tie(a, int(rng.choice(bystanders)), str(rng.choice(["family", "associate"])))
+    for broker in brokers:
+        for b in rng.choice(bystanders, size=int(rng.integers(0, 4)), replace=False).tolist():
+            tie(broker, b, "associate")
+
+    hubs: dict[int, int] = {}
+    for _ in range(int(rng.integers(2, 6))):
+        hub = next_id
+        next_id += 1
+        degree = int(min(rng.uniform(30, 300), bystanders_n // 4))
+        hubs[hub] = degree
+        kind = str(rng.choice(["representation", "associate", "employment"]))
+        for b in rng.choice(everyone, size=degree, replace=False).tolist():
+            tie(hub, b, kind)
+
+    # Person ids in an order that says nothing about who is who.
+    order = rng.permutation(next_id)
+    name = {i: f"person-{int(order[i]):05d}" for i in range(next_id)}
+    return NetworkWorld(
+        seed=seed,
+        people=sorted(name.values()),
+        ties=[
+            (name[a], name[b], kind, count)
+            for (a, b), kinds_ in sorted(ties.items())
+            for kind, count in sorted(kinds_.items())
+        ],
+        networks=[
+            Planted(
+                number,
+                [name[p] for p in networks[number]],
+                [name[p] for p in leaders],
+                [name[p] for p in lieutenants],
+                [name[p] for p in couriers],
+                density,
+                hierarchy,
+            )
+            for number, leaders, lieutenants, couriers, density, hierarchy in planted
+        ],
+        brokers={name[b]: ks for b, ks in brokers.items()},
+        hubs={name[h]: d for h, d in hubs.items()},
+        bystanders=bystanders_n,
+    )
+
+
+def _entity_graph(world: NetworkWorld) -> EntityGraph:
+    nodes = [Node(p, "Person", p.replace("person-", "Person "), actor=True) for p in world.people]
+    index = {node.id: i for i, node in enumerate(nodes)}
+    grouped: dict[tuple[int, int], list[Fact]] = defaultdict(list)
+    for a, b, kind, count in world.ties:
+        i, j = sorted((index[a], index[b]))
+        for repeat in range(count):
+            source = Source(f"{a}:{b}:{kind}:{repeat}", "family_networks", "generated", "T", "")
+            grouped[(i, j)].append(Fact(kind, nodes[i].id, nodes[j].id, (source,)))
+    pairs = sorted(grouped)
+    kinds = sorted({f.kind for facts in grouped.values() for f in facts})
+    kind_bits = {kind: 1 << i for i, kind in enumerate(kinds)}
+    edges, weights = [], np.zeros(len(pairs))
+    edge_kinds = np.zeros(len(pairs), dtype=np.uint64)
+    for e, (i, j) in enumerate(pairs):
+        facts = grouped[(i, j)]
+        per_kind = Counter(f.kind for f in facts)
+        weight = sum(kind_weight(k) * (1.0 + math.log2(c)) for k, c in per_kind.items())
+        for k in per_kind:
+            edge_kinds[e] |= np.uint64(kind_bits[k])
+        edges.append(Edge(e, nodes[i].id, nodes[j].id, facts, weight=weight))
+        weights[e] = weight
+    low = np.array([p[0] for p in pairs], dtype=np.int64)
+    high = np.array([p[1] for p in pairs], dtype=np.int64)
+    return EntityGraph(
+        viewer="family",
+        version=f"networks-{world.seed}",
+        nodes=nodes,
+        edges=edges,
+        occasions={},
+        core=build_core(len(nodes), low, high, weights, simple=True),
+        kind_bits=kind_bits,
+        edge_kinds=edge_kinds,
+        index=index,
+    )
