@@ -1,0 +1,553 @@
+"""Cores, peripheries and roles: who leads a network, who brokers between networks, who is a
+service provider (a hub) everyone uses, and who only runs errands.
+
+Plain modularity communities answer "who belongs together" badly in a society: a lawyer or a
+transporter tied to a hundred unrelated people pulls them into one community, and the sparse
+acquaintances of a network's members swell its community to several times its size. So:
+
+1. **Hubs** are found first: entities with many ties (`hub_degree`) to people who are mostly
+   not tied to each other (fewer than `hub_closure` of its neighbours share a tie with another
+   of them). They are reported as service providers and their ties are left out of what
+   follows; they never rank as key players.
+2. **Communities**: Leiden (weighted modularity) on the graph without the hubs' ties.
+3. **Cores**: in each community, its `k`-core (everyone has at least k ties to others in it),
+   then, repeatedly, whoever has at least two ties into it and no more ties outside than in
+   (members), or whose only ties, one or two, go into it (couriers). A core smaller than
+   `min_core` is not one. The rest of the community is its periphery.
+4. **Roles**: in a core, the leader is the member with most ties inside it (and anyone with at
+   least `leader_share` of that), lieutenants have at least `lieutenant_share` of it, couriers
+   are the members with one or two ties; a broker is anyone not leading a core whose ties reach
+   two or more cores.
+5. **Key players** are ranked by role: each core's leader and the brokers first, then the other
+   leaders and lieutenants, then members and couriers, then everyone else; within a tier by
+   the mean percentile of degree, betweenness, PageRank and k-core on the graph without hubs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nexus.graph import core as array
+from nexus.graph.elements import EntityGraph
+from nexus.graph.structure import (
+    MEASURES,
+    Communities,
+    Community,
+    _community,
+    _is_any,
+    _percentile,
+    _weights,
+)
+
+ROLES = ("leader", "broker", "lieutenant", "member", "courier", "hub", "bystander")
+TIERS = {"chief": 0, "broker": 0, "leader": 1, "lieutenant": 1, "member": 2, "courier": 2}
+
+
+@dataclass(frozen=True)
+class RoleOptions:
+    """The thresholds of the role analysis (docs/network.md says how they were chosen)."""
+
+    hub_degree: int = 20  # ties a hub has at least
+    hub_closure: float = 0.05  # clustering (share of its neighbours' pairs tied), below which
+    k: int = 3  # the dense part of a core: its k-truss (every tie in k - 2 triangles)
+    min_dense: int = 5  # smallest dense part of a core
+    min_core: int = 5  # smallest core (dense part and attached members)
+    leader_share: float = 0.75  # of the most ties inside the core
+    lieutenant_share: float = 0.4
+    courier_ties: int = 2  # members with at most this many ties are couriers
+
+
+@dataclass
+class Hub:
+    """A service provider: many ties to people who do not know each other, in many
+    communities. Reported, kept out of communities, cores and the key-player ranking."""
+
+    id: str
+    caption: str
+    schema: str
+    degree: int
+    closure: float  # share of its neighbours tied to another of its neighbours
+    communities: int  # communities its neighbours belong to
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "caption": self.caption,
+            "schema": self.schema,
+            "degree": self.degree,
+            "closure": round(self.closure, 3),
+            "communities": self.communities,
+        }
+
+
+@dataclass
+class Core:
+    """The dense core of a community: its members (the k-core and those attached to it), the
+    leaders, and how many of the community are left in its periphery."""
+
+    number: int
+    community: int
+    members: list[str]
+    dense: int  # members in the k-core itself
+    k: int
+    leaders: list[str]
+    couriers: list[str]
+    periphery: int  # community members outside the core
+    internal_ties: int
+    density: float
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    def to_dict(self, *, members: int | None = None) -> dict[str, Any]:
+        shown = self.members if members is None else self.members[:members]
+        return {
+            "number": self.number,
+            "community": self.community,
+            "size": self.size,
+            "dense": self.dense,
+            "k": self.k,
+            "leaders": self.leaders,
+            "couriers": len(self.couriers),
+            "periphery": self.periphery,
+            "internal_ties": self.internal_ties,
+            "density": round(self.density, 3),
+            "members": shown,
+        }
+
+
+@dataclass
+class Role:
+    """One entity's place: its role, its core and community, and why."""
+
+    id: str
+    caption: str
+    schema: str
+    role: str
+    community: int
+    core: int | None
+    ties_inside: int  # ties into its own core
+    cores_reached: list[int]  # other cores its ties reach
+    tier: int
+    score: float  # mean percentile of the measures on the graph without hubs
+    degree: int
+    betweenness: float
+    reasons: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "caption": self.caption,
+            "schema": self.schema,
+            "role": self.role,
+            "community": self.community,
+            "core": self.core,
+            "ties_inside": self.ties_inside,
+            "cores_reached": self.cores_reached,
+            "tier": self.tier,
+            "score": round(self.score, 4),
+            "degree": self.degree,
+            "betweenness": self.betweenness,
+            "reasons": self.reasons,
+        }
+
+
+@dataclass
+class Roles:
+    """Communities without hubs, their cores, every entity's role, the hubs apart."""
+
+    partition: Communities
+    cores: list[Core]
+    roles: list[Role]  # every node, in node order
+    hubs: list[Hub]
+    options: RoleOptions
+    betweenness_exact: bool
+    _by_id: dict[str, Role] = field(default_factory=dict, repr=False)
+
+    def role(self, node_id: str) -> Role:
+        if not self._by_id:
+            self._by_id = {r.id: r for r in self.roles}
+        return self._by_id[node_id]
+
+    def core_of(self, community: int) -> Core | None:
+        return next((c for c in self.cores if c.community == community), None)
+
+    def key_players(
+        self, *, limit: int | None = 25, schemata: tuple[str, ...] = ("LegalEntity",)
+    ) -> list[Role]:
+        """Ranked by role tier, then score; hubs are not ranked."""
+        chosen = [r for r in self.roles if r.role != "hub" and _is_any(r.schema, schemata)]
+        chosen.sort(key=lambda r: (r.tier, -r.score, r.id))
+        return chosen if limit is None else chosen[:limit]
+
+    def to_dict(self, *, members: int | None = 20, players: int = 25) -> dict[str, Any]:
+        return {
+            "partition": self.partition.to_dict(members=members),
+            "cores": [c.to_dict(members=members) for c in self.cores],
+            "hubs": [h.to_dict() for h in self.hubs],
+            "key_players": [r.to_dict() for r in self.key_players(limit=players)],
+            "options": self.options.__dict__,
+            "betweenness_exact": self.betweenness_exact,
+        }
+
+
+def roles(
+    graph: EntityGraph,
+    *,
+    resolution: float = 1.0,
+    seed: int = 0,
+    options: RoleOptions | None = None,
+    samples: int | None = 512,
+) -> Roles:
+    """Hubs, communities without them, each community's core, and every entity's role."""
+    opts = options or RoleOptions()
+    full = graph.core
+    n = full.n
+    adjacency = [set(a) for a in full.graph.get_adjlist()] if n else []
+    degree = np.array([len(a) for a in adjacency], dtype=np.int64)
+    closure = np.asarray(full.graph.transitivity_local_undirected(mode="zero"), dtype=np.float64)
+    is_hub = (degree >= opts.hub_degree) & (closure < opts.hub_closure)
+    keep = ~(is_hub[full.low] | is_hub[full.high])
+    core = array.build_core(n, full.low[keep], full.high[keep], full.weights[keep], simple=True)
+    membership = array.leiden(core, resolution=resolution, seed=seed)
+    partition = _partition(graph, core, membership, resolution, seed)
+    near = [a if not is_hub[v] else set() for v, a in enumerate(adjacency)]
+    near = [{u for u in a if not is_hub[u]} for a in near]
+    core_of = np.full(n, -1, dtype=np.int64)
+    cores = _cores(graph, core, membership, near, core_of, opts)
+    players = _measures(core, samples, seed)
+    found = []
+    chiefs = {c.leaders[0] for c in cores if c.leaders}
+    leaders = {leader for c in cores for leader in c.leaders}
+    couriers = {x for c in cores for x in c.couriers}
+    for v, node in enumerate(graph.nodes):
+        own = int(core_of[v])
+        reached = sorted({int(core_of[u]) for u in near[v]} - {own, -1})
+        inside = sum(1 for u in near[v] if own >= 0 and core_of[u] == own)
+        top = cores[own].internal_top if own >= 0 else 0
+        if is_hub[v]:
+            role, tier = "hub", 9
+        elif node.id in leaders:
+            role, tier = "leader", TIERS["chief" if node.id in chiefs else "leader"]
+        elif len(reached) + (own >= 0) >= 2:
+            role, tier = "broker", TIERS["broker"]
+        elif own >= 0 and node.id in couriers:
+            role, tier = "courier", TIERS["courier"]
+        elif own >= 0 and inside >= opts.lieutenant_share * top:
+            role, tier = "lieutenant", TIERS["lieutenant"]
+        elif own >= 0:
+            role, tier = "member", TIERS["member"]
+        else:
+            role, tier = "bystander", 3
+        found.append(
+            Role(
+                id=node.id,
+                caption=node.caption,
+                schema=node.schema,
+                role=role,
+                community=int(membership[v]),
+                core=None if own < 0 else own,
+                ties_inside=inside,
+                cores_reached=reached,
+                tier=tier,
+                score=float(players.score[v]),
+                degree=int(degree[v]),
+                betweenness=float(players.betweenness[v]),
+                reasons=_reasons(
+                    role, node.id in chiefs, inside, reached, cores, own, int(degree[v])
+                ),
+            )
+        )
+    hubs = [
+        Hub(
+            graph.nodes[v].id,
+            graph.nodes[v].caption,
+            graph.nodes[v].schema,
+            int(degree[v]),
+            float(closure[v]),
+            _spread(adjacency[v], membership),
+        )
+        for v in np.flatnonzero(is_hub).tolist()
+    ]
+    hubs.sort(key=lambda h: (-h.degree, h.id))
+    for role_ in found:
+        if role_.role == "hub":
+            hub = next(h for h in hubs if h.id == role_.id)
+            role_.reasons = [
+                f"tied to {hub.degree} entities in {hub.communities} communities, only "
+                f"{hub.closure:.0%} of them tied to another: a service provider, not ranked"
+            ]
+    return Roles(partition, [c.public() for c in cores], found, hubs, opts, players.exact)
+
+
+def _closure(adjacency: list[set[int]], degree: np.ndarray, least: int) -> np.ndarray:
+    """For entities with at least `least` ties: the share of their neighbours tied to another
+    of their neighbours (1.0 for the others, which cannot be hubs)."""
+    closure = np.ones(len(adjacency))
+    for v in np.flatnonzero(degree >= least).tolist():
+        around = adjacency[v]
+        closed = sum(1 for u in around if not adjacency[u].isdisjoint(around - {u}))
+        closure[v] = closed / len(around)
+    return closure
+
+
+def _spread(around: set[int], membership: np.ndarray) -> int:
+    return len({int(membership[u]) for u in around})
+
+
+def _partition(
+    graph: EntityGraph,
+    core: array.Core,
+    membership: np.ndarray,
+    resolution: float,
+    seed: int,
+) -> Communities:
+    scores = array.pagerank(core)
+    by_community: dict[int, list[int]] = defaultdict(list)
+    for vertex, number in enumerate(membership.tolist()):
+        by_community[number].append(vertex)
+    # _weights reads graph.core: the communities' cohesion is measured without the hubs.
+    shadow = EntityGraph(
+        graph.viewer,
+        graph.version,
+        graph.nodes,
+        graph.edges,
+        graph.occasions,
+        core,
+        graph.kind_bits,
+        graph.edge_kinds,
+        index=graph.index,
+    )
+    internal, external = _weights(shadow, membership)
+    found: list[Community] = [
+        _community(graph, number, vertices, scores, internal[number], external[number])
+        for number, vertices in sorted(by_community.items())
+        if len(vertices) >= 2
+    ]
+    return Communities(
+        graph.version, array.modularity(core, membership), membership, found, resolution, seed
+    )
+
+
+@dataclass
+class _Core:
+    number: int
+    community: int
+    vertices: list[int]
+    dense: int
+    internal_top: int
+    leaders: list[str]
+    couriers: list[str]
+    periphery: int
+    internal_ties: int
+    k: int
+    ids: list[str]
+
+    def public(self) -> Core:
+        size = len(self.vertices)
+        pairs = size * (size - 1) / 2
+        return Core(
+            self.number,
+            self.community,
+            self.ids,
+            self.dense,
+            self.k,
+            self.leaders,
+            self.couriers,
+            self.periphery,
+            self.internal_ties,
+            self.internal_ties / pairs if pairs else 0.0,
+        )
+
+
+def _cores(
+    graph: EntityGraph,
+    core: array.Core,
+    membership: np.ndarray,
+    near: list[set[int]],
+    core_of: np.ndarray,
+    opts: RoleOptions,
+) -> list[_Core]:
+    """The k-truss groups inside communities grown by their members and couriers; cores
+    numbered by size."""
+    by_community: dict[int, list[int]] = defaultdict(list)
+    for vertex, number in enumerate(membership.tolist()):
+        by_community[number].append(vertex)
+    same = membership[core.low] == membership[core.high]
+    trussed = _truss(core.low[same], core.high[same], opts.k)
+    dense = [set(p) for p in _components(trussed) if len(p) >= opts.min_dense]
+    label = np.full(len(near), -1, dtype=np.int64)
+    for number, inner in enumerate(dense):
+        label[list(inner)] = number
+    _grow(label, near)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for v in np.flatnonzero(label >= 0).tolist():
+        groups[int(label[v])].append(v)
+    kept = sorted(
+        ((c, vs) for c, vs in groups.items() if len(vs) >= opts.min_core),
+        key=lambda cv: (-len(cv[1]), cv[0]),
+    )
+    found = []
+    for number, (group, vertices) in enumerate(kept):
+        members = set(vertices)
+        core_of[vertices] = number
+        community = Counter(int(membership[v]) for v in dense[group]).most_common(1)[0][0]
+        around = set(by_community[community])
+        within = {v: sum(1 for u in near[v] if u in members) for v in vertices}
+        top = max(within.values())
+        order = sorted(vertices, key=lambda v: (-within[v], graph.nodes[v].id))
+        leaders = [
+            graph.nodes[v].id
+            for v in order
+            if within[v] >= opts.leader_share * top and within[v] > opts.courier_ties
+        ][:2]
+        found.append(
+            _Core(
+                number=number,
+                community=community,
+                vertices=order,
+                dense=len(dense[group] & members),
+                internal_top=top,
+                leaders=leaders or [graph.nodes[order[0]].id],
+                couriers=[
+                    graph.nodes[v].id
+                    for v in order
+                    if v not in dense[group] and len(near[v]) <= opts.courier_ties
+                ],
+                periphery=len(around - members),
+                internal_ties=sum(within.values()) // 2,
+                k=opts.k,
+                ids=[graph.nodes[v].id for v in order],
+            )
+        )
+    return found
+
+
+def _grow(label: np.ndarray, near: list[set[int]]) -> None:
+    """Attach to the dense groups, until nothing changes, whoever has at least two ties into
+    one and no more ties outside it than in (a member), or whose only ties go into it (a
+    courier)."""
+    waiting = {u for v in np.flatnonzero(label >= 0).tolist() for u in near[v] if label[u] < 0}
+    while waiting:
+        following: set[int] = set()
+        for v in sorted(waiting):
+            ties = Counter(int(label[u]) for u in near[v] if label[u] >= 0)
+            if not ties:
+                continue
+            best, inside = max(ties.items(), key=lambda ct: (ct[1], -ct[0]))
+            outside = len(near[v]) - inside
+            if (inside >= 2 and outside <= inside) or outside == 0:
+                label[v] = best
+                following.update(u for u in near[v] if label[u] < 0)
+        waiting = following
+
+
+def _truss(low: np.ndarray, high: np.ndarray, k: int) -> list[tuple[int, int]]:
+    """The ties of the k-truss: peeled until every tie is in at least k - 2 triangles."""
+    around: dict[int, set[int]] = defaultdict(set)
+    for a, b in zip(low.tolist(), high.tolist(), strict=True):
+        around[a].add(b)
+        around[b].add(a)
+    need = k - 2
+    support = {(a, b): len(around[a] & around[b]) for a in around for b in around[a] if a < b}
+    weak = [pair for pair, count in support.items() if count < need]
+    while weak:
+        a, b = weak.pop()
+        if b not in around[a]:
+            continue
+        for c in around[a] & around[b]:
+            for pair in ((min(a, c), max(a, c)), (min(b, c), max(b, c))):
+                support[pair] -= 1
+                if support[pair] == need - 1:
+                    weak.append(pair)
+        around[a].discard(b)
+        around[b].discard(a)
+    return [(a, b) for a in around for b in around[a] if a < b]
+
+
+def _components(pairs: list[tuple[int, int]]) -> list[list[int]]:
+    """Groups of vertices whose ties are joined through shared triangles (a vertex tied into
+    two such groups, a broker, goes with the one it has most ties in), each sorted."""
+    parent: dict[tuple[int, int], tuple[int, int]] = {pair: pair for pair in pairs}
+
+    def find(x: tuple[int, int]) -> tuple[int, int]:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    around: dict[int, set[int]] = defaultdict(set)
+    for a, b in pairs:
+        around[a].add(b)
+        around[b].add(a)
+    for a, b in pairs:
+        for c in around[a] & around[b]:
+            if c > b:
+                root = find((a, b))
+                for pair in ((min(a, c), max(a, c)), (b, c)):
+                    parent[find(pair)] = root
+    ties: dict[int, Counter[tuple[int, int]]] = defaultdict(Counter)
+    for pair in pairs:
+        root = find(pair)
+        ties[pair[0]][root] += 1
+        ties[pair[1]][root] += 1
+    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for vertex, counts in ties.items():
+        best = max(counts.items(), key=lambda rc: (rc[1], rc[0]))[0]
+        groups[best].append(vertex)
+    return [sorted(g) for g in groups.values()]
+
+
+@dataclass
+class _Measures:
+    score: np.ndarray
+    betweenness: np.ndarray
+    exact: bool
+
+
+def _measures(core: array.Core, samples: int | None, seed: int) -> _Measures:
+    between, exact = array.betweenness(core, samples=samples, seed=seed)
+    values = {
+        "degree": array.degree(core).astype(np.float64),
+        "betweenness": between,
+        "pagerank": array.pagerank(core),
+        "coreness": array.coreness(core).astype(np.float64),
+    }
+    if core.n == 0:
+        return _Measures(np.zeros(0), between, exact)
+    score = np.mean([_percentile(values[m]) for m in MEASURES], axis=0)
+    return _Measures(score, between, exact)
+
+
+def _reasons(
+    role: str,
+    chief: bool,
+    inside: int,
+    reached: list[int],
+    cores: list[_Core],
+    own: int,
+    degree: int,
+) -> list[str]:
+    reasons = []
+    if own >= 0:
+        c = cores[own]
+        where = f"core {own} ({len(c.vertices)} members)"
+        if role == "leader":
+            lead = "leads" if chief else "co-leads"
+            reasons.append(f"{lead} {where}: tied to {inside} of its members")
+        elif role == "courier":
+            reasons.append(f"{inside} tie(s), all into {where}: a courier or errand-runner")
+        else:
+            reasons.append(f"{role} of {where}: tied to {inside} of its members")
+    if reached:
+        names = ", ".join(f"core {c} ({len(cores[c].vertices)})" for c in reached)
+        lead = "brokers between" if role == "broker" else "also tied to"
+        reasons.append(f"{lead} {names}" + (f" and its own core {own}" if own >= 0 else ""))
+    if role == "bystander":
+        reasons.append(f"in no core ({degree} ties)")
+    return reasons
