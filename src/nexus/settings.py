@@ -242,6 +242,19 @@ class Settings(BaseSettings):
         ge=1,
         description="List entries each screened name is compared with, the best by shared words.",
     )
+    alert_learning_min_labels: int = Field(
+        default=60,
+        ge=2,
+        description=(
+            "Decided typology alerts (closed as false positive or confirmed, or escalated) a "
+            "viewer's queue needs before a model learnt from them re-ranks its open alerts."
+        ),
+    )
+    alert_learning_min_per_class: int = Field(
+        default=15,
+        ge=1,
+        description="Of those, how many of each outcome at least (confirmed and false positive).",
+    )
     typologies: TypologySettings = Field(
         default=TypologySettings(),
         description="Typology detectors' parameters and the high-risk jurisdictions.",

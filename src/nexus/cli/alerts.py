@@ -6,14 +6,19 @@ Registered on the main app by nexus.cli.app.
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
 from rich.table import Table
 
 from nexus.cli.common import AsUser, app_context, console, errors
+from nexus.cli.context import AppContext
+from nexus.policy import Reader
 from nexus.store import AlertRecord
+
+if TYPE_CHECKING:
+    from nexus.finance.learning import LearntQueue
 
 alerts_app = typer.Typer(
     no_args_is_help=True, help="The alert queue: review, escalate, close, disseminate."
@@ -132,29 +137,108 @@ def alerts_list(
     limit: Annotated[int, typer.Option(help="How many.")] = 50,
     json: Annotated[bool, typer.Option("--json", help="JSON lines instead.")] = False,
 ) -> None:
-    """The viewer's alert queue: undecided first, highest score first."""
-    from nexus.finance.alerts import queue
-
+    """The viewer's alert queue: undecided first, then by the chance learnt from the analysts'
+    decisions (once there are enough of them), else by the detector's score."""
     app_ctx = app_context(ctx)
     reader = app_ctx.access.reader(app_ctx.viewer(as_user))
-    found = queue(reader, status=status, kind=kind, limit=limit)
+    found = _learnt(app_ctx, reader, status=status, kind=kind, limit=limit)
     if json:
-        for alert in found:
-            sys.stdout.write(orjson.dumps(_alert_json(alert)).decode() + "\n")
+        for alert in found.alerts:
+            line = _alert_json(alert)
+            if alert.id in found.ranks:
+                line["learnt"] = found.ranks[alert.id].to_dict()
+            sys.stdout.write(orjson.dumps(line).decode() + "\n")
         return
-    table = Table("id", "status", "score", "kind", "agency", "what", title=f"{len(found)} alerts")
-    for alert in found:
+    columns = ["id", "status", "score", "kind", "agency", "what"]
+    if found.model is not None:
+        columns[3:3] = ["learnt", "because"]
+    table = Table(*columns, title=f"{len(found.alerts)} alerts")
+    for alert in found.alerts:
         owner = alert.agency
         if alert.shared_with:
             owner += f" → {', '.join(sorted(alert.shared_with))}"
-        table.add_row(
-            str(alert.id),
-            alert.status,
-            f"{alert.score:.2f}",
-            alert.kind,
-            owner,
-            alert.reasons[0] if alert.reasons else "",
+        cells = [str(alert.id), alert.status, f"{alert.score:.2f}", alert.kind, owner]
+        if found.model is not None:
+            rank = found.ranks.get(alert.id)
+            cells[3:3] = [
+                f"{rank.probability:.2f}" if rank else "",
+                "; ".join(d.text() for d in rank.drivers[:2]) if rank else "",
+            ]
+        table.add_row(*cells, alert.reasons[0] if alert.reasons else "")
+    console.print(table)
+    if found.model is not None:
+        console.print(
+            f"Ranked by a model learnt from {found.model.labels} decided alerts "
+            f"({found.model.confirmed} confirmed); `nexus alerts model` shows how well it ranks."
         )
+
+
+def _learnt(app_ctx: AppContext, reader: Reader, **where: Any) -> LearntQueue:
+    from nexus.finance.learning import learnt_queue
+
+    settings = app_ctx.settings
+    return learnt_queue(
+        reader,
+        min_labels=settings.alert_learning_min_labels,
+        min_per_class=settings.alert_learning_min_per_class,
+        **where,
+    )
+
+
+@alerts_app.command("model")
+def alerts_model(
+    ctx: typer.Context,
+    as_user: AsUser = None,
+    json: Annotated[bool, typer.Option("--json", help="JSON instead.")] = False,
+) -> None:
+    """What the analysts' decisions teach: how many labels, how a model learnt from the earlier
+    decisions ranks the later ones beside the detectors' scores, and which features matter."""
+    from nexus.finance.learning import decided, evaluate, train
+
+    app_ctx = app_context(ctx)
+    settings = app_ctx.settings
+    reader = app_ctx.access.reader(app_ctx.viewer(as_user))
+    labelled = decided(reader.alerts(history=True))
+    limits = {
+        "min_labels": settings.alert_learning_min_labels,
+        "min_per_class": settings.alert_learning_min_per_class,
+    }
+    model = train(labelled, **limits)
+    check = evaluate(labelled, **limits)
+    confirmed = sum(y for _, y in labelled)
+    data: dict[str, Any] = {
+        "labels": len(labelled),
+        "confirmed": confirmed,
+        "false_positives": len(labelled) - confirmed,
+        "needed": limits,
+        "active": model is not None,
+        "evaluation": check.to_dict() if check else None,
+        "importance": model.importance() if model else {},
+    }
+    if json:
+        sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    console.print(
+        f"{len(labelled)} decided typology alerts ({confirmed} confirmed, "
+        f"{len(labelled) - confirmed} false positives)."
+    )
+    if model is None:
+        console.print(
+            f"No model yet: it needs {limits['min_labels']} decisions with at least "
+            f"{limits['min_per_class']} of each outcome; the queue is ranked by the detectors' "
+            "scores."
+        )
+        return
+    if check is not None:
+        console.print(
+            f"Learnt from the first {check.trained_on} decisions, ranking the later "
+            f"{check.tested_on}: ROC AUC {check.model_auc:.3f} (detectors' scores "
+            f"{check.score_auc:.3f}); precision of the top {check.confirmed_in_test} "
+            f"{check.model_precision_at_k:.2f} (scores {check.score_precision_at_k:.2f})."
+        )
+    table = Table("feature", "share of gain", title="What drives the learnt rank")
+    for name, share in list(model.importance().items())[:10]:
+        table.add_row(name, f"{share:.1%}")
     console.print(table)
 
 
@@ -215,6 +299,12 @@ def alerts_show(
     )
     for reason in alert.reasons:
         console.print(f"  • {reason}")
+    learnt = _learnt(app_ctx, reader).ranks.get(alert.id)
+    if learnt is not None:
+        console.print(
+            f"  Learnt chance of confirmation {learnt.probability:.2f}, because "
+            + "; ".join(d.text() for d in learnt.drivers)
+        )
     graph = Table("schema", "caption", "id", title="Subgraph", box=None, pad_edge=False)
     for entity in subgraph(reader, alert):
         graph.add_row(entity.schema.label, entity.caption, str(entity.id))
@@ -227,12 +317,18 @@ def alerts_show(
 
 
 def _step(
-    ctx: typer.Context, alert_id: int, as_user: str | None, status: str, note: str | None
+    ctx: typer.Context,
+    alert_id: int,
+    as_user: str | None,
+    status: str,
+    note: str | None,
+    outcome: str | None = None,
 ) -> None:
     from nexus.finance.alerts import transition
 
     app_ctx = app_context(ctx)
-    alert = transition(app_ctx.access, app_ctx.viewer(as_user), alert_id, status, note)
+    viewer = app_ctx.viewer(as_user)
+    alert = transition(app_ctx.access, viewer, alert_id, status, note, outcome=outcome)
     console.print(f"Alert {alert.id} is now {alert.status}.")
 
 
@@ -258,9 +354,15 @@ def alerts_close(
     alert_id: AlertId,
     reason: Annotated[str, typer.Option(help="Why it is closed (required).")],
     as_user: AsUser = None,
+    outcome: Annotated[
+        str | None,
+        typer.Option(
+            help="false-positive or confirmed: the decision the queue learns from (optional)."
+        ),
+    ] = None,
 ) -> None:
     """Close an alert with a reason (false positive, reported, no further action, …)."""
-    _step(ctx, alert_id, as_user, "closed", reason)
+    _step(ctx, alert_id, as_user, "closed", reason, outcome and outcome.replace("-", "_"))
 
 
 @alerts_app.command("reopen")

@@ -219,11 +219,25 @@ def _owned(reader: Reader, alert_id: int, action: str) -> AlertRecord:
 
 
 def transition(
-    access: AccessLayer, viewer: Viewer, alert_id: int, status: str, note: str | None = None
+    access: AccessLayer,
+    viewer: Viewer,
+    alert_id: int,
+    status: str,
+    note: str | None = None,
+    *,
+    outcome: str | None = None,
 ) -> AlertRecord:
-    """Move an alert to `status`, keeping who, when and why; closing needs a reason."""
+    """Move an alert to `status`, keeping who, when and why; closing needs a reason and may
+    record its outcome (`false_positive` or `confirmed`: the labels alerts are learnt from)."""
+    from nexus.finance.learning import OUTCOMES
+
     if status not in ALERT_STATUSES:
         raise AlertStateError(f"unknown status {status!r} (known: {', '.join(ALERT_STATUSES)})")
+    if outcome is not None and (status != "closed" or outcome not in OUTCOMES):
+        raise AlertStateError(
+            f"an outcome ({', '.join(OUTCOMES)}) is recorded when closing, not {outcome!r} "
+            f"on the way to {status}"
+        )
     reader = access.reader(viewer)
     alert = _owned(reader, alert_id, "change")
     allowed = TRANSITIONS.get(alert.status, ())
@@ -236,12 +250,12 @@ def transition(
         raise AlertStateError(f"closing alert {alert_id} needs a reason (--reason)")
     saved = access.store.save_alert(
         replace(alert, status=status, history=()),
-        AlertEvent("status", viewer.name, status, note.strip() if note else None),
+        AlertEvent(outcome or "status", viewer.name, status, note.strip() if note else None),
     )
     access.store.append_audit(
         viewer.name,
         "alert.status",
-        {"id": alert_id, "from": alert.status, "to": status, "note": note},
+        {"id": alert_id, "from": alert.status, "to": status, "note": note, "outcome": outcome},
     )
     return saved
 

@@ -253,9 +253,11 @@ class Reader:
         status: Sequence[str] | None = None,
         keys: Sequence[str] | None = None,
         limit: int | None = None,
+        history: bool = False,
     ) -> list[AlertRecord]:
         """Alerts the viewer may read, highest score first: every statement they rest on is
-        visible to the viewer, and the viewer's agency owns them or received them."""
+        visible to the viewer, and the viewer's agency owns them or received them. With
+        `history`, each with its steps (what the analysts decided)."""
         detail = {"kind": kind, "status": status, "keys": keys, "limit": limit}
         scope = self._scope("alert.list", detail)
         found = self.store.alerts(
@@ -263,6 +265,7 @@ class Reader:
             kinds=None if kind is None else [kind],
             statuses=status,
             keys=keys,
+            history=history,
         )
         readable = [a for a in found if self._reads_alert(a)]
         return readable if limit is None else readable[:limit]
