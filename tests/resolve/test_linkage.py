@@ -137,7 +137,10 @@ def test_the_scenario_people_as_one_spreadsheet_dedupe_with_high_precision(
     print(f"tiny scenario people as one CSV: precision {precision:.3f}, recall {recall:.3f}")
     assert report.trained
     assert precision >= 0.97
-    assert recall >= 0.88
+    # The prosecution tracker's name-only rows of suspects are held for review, not clustered
+    # (a names-only match is never automatic): recall was 0.88 when they joined on the name.
+    assert recall >= 0.83
+    assert report.names_only > 0 and report.review is not None and report.review.exists()
 
 
 def _groups(assigned: dict[str, str]) -> dict[str, list[str]]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from nexus.exceptions import SourceError
+from nexus.resolve.conflicts import guard
 from nexus.resolve.features import ORGANISATION_PROPERTIES, PERSON_PROPERTIES
 from nexus.resolve.model import Assignment, OrgMatcher, PersonMatcher
 
@@ -23,6 +24,7 @@ __all__ = [
     "ORGANISATION_COLUMNS",
     "OUTPUT_COLUMNS",
     "PERSON_COLUMNS",
+    "REVIEW_COLUMNS",
     "LinkageReport",
     "dedupe_csv",
     "link_csv",
@@ -35,6 +37,7 @@ PERSON_COLUMNS = tuple(p for p in PERSON_PROPERTIES if p not in _NOT_LIST_COLUMN
 ORGANISATION_COLUMNS = tuple(p for p in ORGANISATION_PROPERTIES if p not in _NOT_LIST_COLUMNS)
 OUTPUT_COLUMNS = ("id", "cluster_id", "confidence")
 LINK_OUTPUT_COLUMNS = ("list", "id", "cluster_id", "confidence")
+REVIEW_COLUMNS = ("list_l", "id_l", "list_r", "id_r", "probability", "reason")
 PAIR_FLOOR = 0.05  # pairs scored at least this probable count towards confidence
 
 
@@ -47,10 +50,22 @@ class LinkageReport:
     rows: int = 0
     clusters: int = 0
     linked_rows: int = 0  # rows in a cluster of two or more
-    review_pairs: int = 0  # pairs in the matcher's review band, for an analyst to look at
+    review_pairs: int = 0  # pairs for an analyst: the review band and names-only matches
+    names_only: int = 0  # of which pairs that would match on names alone (never clustered)
+    split_rows: int = 0  # rows of clusters split because they held two people's identifiers
+    review: Path | None = None  # where the review pairs were written (<output>.review.csv)
     trained: bool = False  # parameters estimated from the lists (else the built-in priors)
     seconds: float = 0.0
     lists: list[Path] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Review:
+    """Pairs for an analyst (unique_id_l, unique_id_r, match_probability, reason)."""
+
+    pairs: pd.DataFrame
+    names_only: int
+    split_rows: int
 
 
 @dataclass(frozen=True)
@@ -81,6 +96,8 @@ def dedupe_csv(input: Path, output: Path, schema: str | None = None) -> LinkageR
     report = LinkageReport(output=Path(output), schema=one.schema, lists=[one.path])
     rows = [(rid, rid) for rid in one.frame["id"]]
     _write(Path(output), OUTPUT_COLUMNS, _rows(rows, assignment), report)
+    name = one.path.name
+    _write_review(report, review, {"": name})
     return _finish(report, assignment, review, matcher, started)
 
 
@@ -117,6 +134,7 @@ def link_csv(a: Path, b: Path, output: Path, schema: str | None = None) -> Linka
     lists = [names[0]] * len(first.frame) + [names[1]] * len(second.frame)
     out = [(source, *row) for source, row in zip(lists, _rows(rows, assignment), strict=True)]
     _write(Path(output), LINK_OUTPUT_COLUMNS, out, report)
+    _write_review(report, review, {"a\x1f": names[0], "b\x1f": names[1]})
     return _finish(report, assignment, review, matcher, started)
 
 
@@ -222,11 +240,12 @@ def _assign(
     matcher: PersonMatcher | OrgMatcher,
     everything: pd.DataFrame,
     lists: tuple[pd.DataFrame, pd.DataFrame] | None,
-) -> tuple[Assignment, int]:
+) -> tuple[Assignment, _Review]:
     features = matcher.featurise(everything)
     if len(features) < 2:
         ids = features["unique_id"].astype(str).tolist()
-        return Assignment({i: i for i in ids}, {i: 1.0 for i in ids}), 0
+        nothing = pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability"])
+        return Assignment({i: i for i in ids}, {i: 1.0 for i in ids}), _Review(nothing, 0, 0)
     matcher.fit(features)
     if lists is None:
         pairs = matcher.predict_table(features, minimum=PAIR_FLOOR, explain=False)
@@ -239,8 +258,38 @@ def _assign(
                 tables.append(matcher.predict_table(side, minimum=PAIR_FLOOR, explain=False))
         pairs = pd.concat(tables, ignore_index=True)
     low, high = matcher.review_band
-    review = int(((pairs["match_probability"] >= low) & (pairs["match_probability"] < high)).sum())
-    return matcher.assign(features, pairs), review
+    guarded = guard(matcher, features, pairs)
+    columns = ["unique_id_l", "unique_id_r", "match_probability"]
+    band = pairs.loc[
+        (pairs["match_probability"] >= low) & (pairs["match_probability"] < high), columns
+    ].assign(reason="review band")
+    held = guarded.names_only[columns].assign(reason="names only")
+    review = pd.concat([held, band], ignore_index=True)
+    assignment = Assignment(guarded.clusters, guarded.confidence)
+    return assignment, _Review(review, len(held), len(guarded.split))
+
+
+def _write_review(report: LinkageReport, review: _Review, lists: dict[str, str]) -> None:
+    """Write the review pairs beside the output as <output stem>.review.csv (most probable
+    first): names-only matches, which are never clustered, and review-band pairs.
+    """
+    target = report.output.with_name(f"{report.output.stem}.review.csv")
+    rows = []
+    pairs = review.pairs.sort_values(
+        ["match_probability", "unique_id_l", "unique_id_r"],
+        ascending=[False, True, True],
+        kind="mergesort",
+    )
+    for left, right, probability, reason in pairs.itertuples(index=False, name=None):
+        ends = []
+        for key in (str(left), str(right)):
+            prefix = next((p for p in lists if p and key.startswith(p)), "")
+            ends += [lists[prefix], key[len(prefix) :]]
+        rows.append((*ends, f"{float(probability):.4f}", str(reason)))
+    rows_written = report.rows
+    _write(target, REVIEW_COLUMNS, rows, report)
+    report.rows = rows_written
+    report.review = target
 
 
 def _rows(rows: Sequence[tuple[str, str]], assignment: Assignment) -> list[tuple[str, str, str]]:
@@ -289,14 +338,16 @@ def _write(
 def _finish(
     report: LinkageReport,
     assignment: Assignment,
-    review: int,
+    review: _Review,
     matcher: PersonMatcher | OrgMatcher,
     started: float,
 ) -> LinkageReport:
     sizes = pd.Series(assignment.clusters).value_counts()
     report.clusters = len(sizes)
     report.linked_rows = int(sizes[sizes > 1].sum())
-    report.review_pairs = review
+    report.review_pairs = len(review.pairs)
+    report.names_only = review.names_only
+    report.split_rows = review.split_rows
     report.trained = matcher.trained
     report.seconds = round(time.perf_counter() - started, 2)
     return report
