@@ -52,7 +52,10 @@ CORROBORATING: dict[str, tuple[str, ...]] = {
     "Address": ("most words shared",),
 }
 _ADDRESS_SHARE = 0.6  # Jaccard of address words that corroborates (the comparison's top level)
-_ADDRESS_WORDS = 3  # an address of fewer words ("Lahore") says too little
+_ADDRESS_WORDS = 2  # an address of one word ("Lahore") says too little
+# A father's name (an address) corroborates only when fewer than this many *other* records are
+# expected to bear the same name and the same father's name (address) by chance: _coincidences.
+FATHER_COINCIDENCE = 0.05
 
 
 def corroborated_pair(pair: Any) -> bool:
@@ -126,6 +129,9 @@ def corroborated(frame: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
     father_tokens = [_items(v) for v in _column(frame, "father_tokens")]
     contacts = [[_items(v) for v in _column(frame, c)] for c in ("phones", "accounts", "vehicles")]
     addresses = [_items(v) for v in _column(frame, "address_tokens")]
+    expected = _coincidences(frame, left, right, _column(frame, "father_key"))
+    places = [" ".join(sorted(a)) if a else None for a in addresses]
+    expected_place = _coincidences(frame, left, right, places)
     out = np.zeros(len(left), dtype=bool)
     for k, (a, b) in enumerate(zip(left, right, strict=True)):
         ia, ib = ids[a], ids[b]
@@ -145,19 +151,41 @@ def corroborated(frame: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
             out[k] = True
             continue
         fa, fb = fathers[a], fathers[b]
-        if fa and fb:
+        if fa and fb and expected[k] < FATHER_COINCIDENCE:
             ta, tb = father_tokens[a], father_tokens[b]
             if fa == fb or father_skeletons[a] == father_skeletons[b] or ta <= tb or tb <= ta:
                 out[k] = True
                 continue
         aa, ab = addresses[a], addresses[b]
         if (
-            len(aa) >= _ADDRESS_WORDS
+            expected_place[k] < FATHER_COINCIDENCE
+            and len(aa) >= _ADDRESS_WORDS
             and len(ab) >= _ADDRESS_WORDS
             and len(aa & ab) >= _ADDRESS_SHARE * len(aa | ab)
         ):
             out[k] = True
     return out
+
+
+def _coincidences(
+    frame: pd.DataFrame, left: list[int], right: list[int], values: Sequence[Any]
+) -> np.ndarray:
+    """For each pair, how many other records are expected to bear its name and its father's
+    name (or address: `values`) by chance: (records with the name - 1) x (share of records
+    with the father's name),
+    both counted over the whole input, the more common side of the pair taken. It grows with
+    the names' frequency and with the population: "Muhammad Khan s/o Muhammad" in a million
+    records is many people, "Irfan Jatoi s/o Sohail" in two thousand most likely one.
+    """
+    if "name_key" not in frame.columns or len(frame) == 0:
+        return np.zeros(len(left))
+    names = frame["name_key"].map(frame["name_key"].value_counts()).fillna(1).to_numpy()
+    column = pd.Series(list(values), dtype=object)
+    fathers = column.map(column.value_counts()).fillna(1).to_numpy()
+    a, b = np.asarray(left, dtype=int), np.asarray(right, dtype=int)
+    name = np.maximum(names[a], names[b])
+    father = np.maximum(fathers[a], fathers[b])
+    return np.asarray((name - 1) * father / len(frame), dtype=float)
 
 
 def split_pairs(
