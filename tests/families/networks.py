@@ -2,7 +2,7 @@
 
 Each seed draws:
 
-- 3 to 6 planted networks of 6 to 60 people, each with its own density and hierarchy: one or
+- 3 to 5 planted networks of 6 to 60 people, each with its own density and hierarchy: one or
   two leaders tied to many members, lieutenants tied to the leaders and to each other, members
   tied to a lieutenant and to some other members, couriers (peripheral people) with one or two
   ties into the network;
@@ -78,7 +78,7 @@ def generate(seed: int, size: str = "small") -> NetworkWorld:
     networks: list[list[int]] = []
     planted = []
     next_id = 0
-    for number in range(int(rng.integers(3, 7))):
+    for number in range(int(rng.integers(3, 6))):
         n = round(math.exp(rng.uniform(math.log(6), math.log(60))))
         people = list(range(next_id, next_id + n))
         next_id += n
@@ -93,20 +93,24 @@ def generate(seed: int, size: str = "small") -> NetworkWorld:
         couriers = people[n - couriers_n :]
         members = people[leaders_n + lieutenants_n : n - couriers_n]
         kinds = ["associate", "family"]
+        led: set[int] = set()
         for i, a in enumerate(leaders):
             for b in leaders[i + 1 :]:
                 tie(a, b, "associate", 2)
             for b in lieutenants:
                 tie(a, b, str(rng.choice(kinds, p=[0.8, 0.2])), int(rng.integers(1, 3)))
-            for b in members:
-                if rng.random() < 0.15 + 0.6 * hierarchy:
-                    tie(a, b, "associate")
+            # A leader has many ties inside: most members, more in a hierarchy.
+            share = 0.6 + 0.35 * hierarchy
+            for b in rng.choice(members, size=round(len(members) * share), replace=False):
+                tie(a, int(b), "associate")
+                led.add(int(b))
         for i, a in enumerate(lieutenants):
             for b in lieutenants[i + 1 :]:
                 if rng.random() < 0.3 + 0.4 * hierarchy:
                     tie(a, b)
         for i, a in enumerate(members):
-            tie(a, int(rng.choice(lieutenants)))  # every member answers to a lieutenant
+            if a not in led or rng.random() < 0.3:  # the others answer to a lieutenant
+                tie(a, int(rng.choice(lieutenants)))
             for b in members[i + 1 :]:
                 if rng.random() < density:
                     tie(a, b, str(rng.choice(kinds, p=[0.85, 0.15])))
@@ -235,4 +239,47 @@ def _entity_graph(world: NetworkWorld) -> EntityGraph:
         kind_bits=kind_bits,
         edge_kinds=edge_kinds,
         index=index,
+    )
+
+
+@dataclass
+class Found:
+    """How well one analysis recovered one world: per planted network, the share of its
+    members in its most common group and that group's size over the network's; leaders and
+    brokers among the top ten; hubs among them."""
+
+    shares: list[float]
+    ratios: list[float]
+    sizes: list[int]
+    leaders: float  # share of networks with a leader among the top ten
+    brokers: float
+    hubs_in_top: int
+
+    def of_size(self, least: int) -> tuple[list[float], list[float]]:
+        keep = [i for i, n in enumerate(self.sizes) if n >= least]
+        return [self.shares[i] for i in keep], [self.ratios[i] for i in keep]
+
+
+def score(world: NetworkWorld, group: dict[str, int | None], top_ten: list[str]) -> Found:
+    """`group`: each person's core or community (None: in none); `top_ten`: the ranking."""
+    sizes = Counter(g for g in group.values() if g is not None)
+    shares, ratios = [], []
+    for network in world.networks:
+        counts = Counter(group.get(m) for m in network.members)
+        counts.pop(None, None)
+        if counts:
+            best, held = counts.most_common(1)[0]
+            shares.append(held / len(network.members))
+            ratios.append(sizes[best] / len(network.members))
+        else:
+            shares.append(0.0)
+            ratios.append(0.0)
+    top = set(top_ten)
+    return Found(
+        shares,
+        ratios,
+        [len(n.members) for n in world.networks],
+        sum(bool(top & set(n.leaders)) for n in world.networks) / len(world.networks),
+        sum(b in top for b in world.brokers) / len(world.brokers),
+        sum(h in top for h in world.hubs),
     )

@@ -44,7 +44,6 @@ from nexus.graph.structure import (
 )
 
 ROLES = ("leader", "broker", "lieutenant", "member", "courier", "hub", "bystander")
-TIERS = {"chief": 0, "broker": 0, "leader": 1, "lieutenant": 1, "member": 2, "courier": 2}
 
 
 @dataclass(frozen=True)
@@ -59,6 +58,8 @@ class RoleOptions:
     leader_share: float = 0.75  # of the most ties inside the core
     lieutenant_share: float = 0.4
     courier_ties: int = 2  # members with at most this many ties are couriers
+    broker_balance: float = 0.5  # ties into its second core, at least this share of its first
+    leader_ties: int = 6  # a core is ranked first if its leader has this many ties inside
 
 
 @dataclass
@@ -99,6 +100,7 @@ class Core:
     periphery: int  # community members outside the core
     internal_ties: int
     density: float
+    significant: bool  # its leader has at least `leader_ties` ties inside: not a household
 
     @property
     def size(self) -> int:
@@ -117,6 +119,7 @@ class Core:
             "periphery": self.periphery,
             "internal_ties": self.internal_ties,
             "density": round(self.density, 3),
+            "significant": self.significant,
             "members": shown,
         }
 
@@ -219,7 +222,7 @@ def roles(
     near = [a if not is_hub[v] else set() for v, a in enumerate(adjacency)]
     near = [{u for u in a if not is_hub[u]} for a in near]
     core_of = np.full(n, -1, dtype=np.int64)
-    cores = _cores(graph, core, membership, near, core_of, opts)
+    cores, brokers = _cores(graph, core, membership, near, core_of, opts)
     players = _measures(core, samples, seed)
     found = []
     chiefs = {c.leaders[0] for c in cores if c.leaders}
@@ -230,18 +233,21 @@ def roles(
         reached = sorted({int(core_of[u]) for u in near[v]} - {own, -1})
         inside = sum(1 for u in near[v] if own >= 0 and core_of[u] == own)
         top = cores[own].internal_top if own >= 0 else 0
+        significant = own >= 0 and cores[own].significant
         if is_hub[v]:
             role, tier = "hub", 9
         elif node.id in leaders:
-            role, tier = "leader", TIERS["chief" if node.id in chiefs else "leader"]
-        elif len(reached) + (own >= 0) >= 2:
-            role, tier = "broker", TIERS["broker"]
+            role = "leader"
+            tier = (0 if node.id in chiefs else 2) if significant else 1
+        elif v in brokers:
+            role = "broker"
+            tier = 0 if any(cores[c].significant for c in reached) else 2
         elif own >= 0 and node.id in couriers:
-            role, tier = "courier", TIERS["courier"]
+            role, tier = "courier", 2
         elif own >= 0 and inside >= opts.lieutenant_share * top:
-            role, tier = "lieutenant", TIERS["lieutenant"]
+            role, tier = "lieutenant", 2
         elif own >= 0:
-            role, tier = "member", TIERS["member"]
+            role, tier = "member", 2
         else:
             role, tier = "bystander", 3
         found.append(
@@ -347,6 +353,7 @@ class _Core:
     internal_ties: int
     k: int
     ids: list[str]
+    significant: bool
 
     def public(self) -> Core:
         size = len(self.vertices)
@@ -362,6 +369,7 @@ class _Core:
             self.periphery,
             self.internal_ties,
             self.internal_ties / pairs if pairs else 0.0,
+            self.significant,
         )
 
 
@@ -372,7 +380,7 @@ def _cores(
     near: list[set[int]],
     core_of: np.ndarray,
     opts: RoleOptions,
-) -> list[_Core]:
+) -> tuple[list[_Core], set[int]]:
     """The k-truss groups inside communities grown by their members and couriers; cores
     numbered by size."""
     by_community: dict[int, list[int]] = defaultdict(list)
@@ -384,7 +392,9 @@ def _cores(
     label = np.full(len(near), -1, dtype=np.int64)
     for number, inner in enumerate(dense):
         label[list(inner)] = number
+    dense.extend(_stars(label, near, membership, opts.min_dense, len(dense)))
     _grow(label, near)
+    brokers = _brokers(label, near, opts.broker_balance)
     groups: dict[int, list[int]] = defaultdict(list)
     for v in np.flatnonzero(label >= 0).tolist():
         groups[int(label[v])].append(v)
@@ -423,8 +433,52 @@ def _cores(
                 internal_ties=sum(within.values()) // 2,
                 k=opts.k,
                 ids=[graph.nodes[v].id for v in order],
+                significant=top >= opts.leader_ties,
             )
         )
+    return found, brokers
+
+
+def _stars(
+    label: np.ndarray, near: list[set[int]], membership: np.ndarray, least: int, first: int
+) -> list[set[int]]:
+    """Star-shaped groups the truss misses (a leader and spokes who know only the leader and
+    each other): an entity outside every group, most ties first, with those of its neighbours
+    in its community tied to another of them or to nobody else, if they are `least` or more."""
+    found: list[set[int]] = []
+    for v in sorted(range(len(near)), key=lambda v: (-len(near[v]), v)):
+        if len(near[v]) < least - 1:
+            break
+        if label[v] >= 0:
+            continue
+        ego = {u for u in near[v] if label[u] < 0 and membership[u] == membership[v]}
+        ego.add(v)
+        group = {v} | {u for u in ego if u != v and (len(near[u]) == 1 or len(near[u] & ego) >= 2)}
+        if len(group) >= least:
+            label[list(group)] = first + len(found)
+            found.append(group)
+    return found
+
+
+def _brokers(label: np.ndarray, near: list[set[int]], balance: float) -> set[int]:
+    """Those whose ties reach two or more groups about evenly (the second at least `balance`
+    of the first), taken out of the groups, those with the evenest and fewest ties first (a
+    broker's contacts are not brokers because of it)."""
+
+    def reach(v: int) -> list[int]:
+        counts = Counter(int(label[u]) for u in near[v] if label[u] >= 0)
+        return sorted(counts.values(), reverse=True)
+
+    def even(counts: list[int]) -> bool:
+        return len(counts) >= 2 and counts[1] >= balance * counts[0]
+
+    waiting = [v for v in range(len(near)) if even(reach(v))]
+    waiting.sort(key=lambda v: (-reach(v)[1] / reach(v)[0], len(near[v]), v))
+    found = set()
+    for v in waiting:
+        if even(reach(v)):
+            found.add(v)
+            label[v] = -1
     return found
 
 
