@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from nexus.exceptions import NotFound
 from nexus.policy import AccessLayer, Reader, Viewer
+from nexus.resolve.conflicts import corroborated_pair
 from nexus.resolve.holdings import holdings
 from nexus.resolve.identifiers import (
     THING_KINDS,
@@ -209,7 +210,9 @@ def resolve(
         counts.new_records = sum(r.id not in seen for r in records)
         if len(records) >= 2:
             pairs = _pairs(matcher, kind, records, seen, report.incremental)
-            links += _links(matcher, pairs, records, report.run, counts)
+            links += _links(
+                matcher, pairs, records, report.run, counts, names_alone=kind is not PEOPLE
+            )
         report.add(kind.name, counts)
         scored += [r.id for r in records]
     links += _identifier_links(things, keys, seen, report)
@@ -279,12 +282,19 @@ def _links(
     records: list[SourceRecord],
     run: str,
     counts: KindReport,
+    *,
+    names_alone: bool = True,
 ) -> list[LinkRecord]:
+    """Links of the scored pairs: matches at or above the threshold, review pairs in the band.
+    Unless `names_alone`, a match that rests on names only (nothing beyond them corroborates it:
+    nexus.resolve.conflicts) is a review pair, never an automatic merge. Organisations may match
+    on names alone (a registry keeps incorporated bodies' names unique); people may not.
+    """
     by_id = {r.id: r for r in records}
     low, _high = matcher.review_band
     links = []
     for pair in pairs:
-        if pair.probability >= matcher.threshold:
+        if pair.probability >= matcher.threshold and (names_alone or corroborated_pair(pair)):
             verdict = "match"
         elif pair.probability >= low:
             verdict = "review"
