@@ -254,6 +254,11 @@ class Found:
     leaders: float  # share of networks with a leader among the top ten
     brokers: float
     hubs_in_top: int
+    led: list[bool]  # per network: one of its leaders among the top ten
+
+    def leaders_of_size(self, least: int) -> float | None:
+        hits = [hit for hit, n in zip(self.led, self.sizes, strict=True) if n >= least]
+        return sum(hits) / len(hits) if hits else None
 
     def of_size(self, least: int) -> tuple[list[float], list[float]]:
         keep = [i for i, n in enumerate(self.sizes) if n >= least]
@@ -275,11 +280,13 @@ def score(world: NetworkWorld, group: dict[str, int | None], top_ten: list[str])
             shares.append(0.0)
             ratios.append(0.0)
     top = set(top_ten)
+    led = [bool(top & set(n.leaders)) for n in world.networks]
     return Found(
         shares,
         ratios,
         [len(n.members) for n in world.networks],
-        sum(bool(top & set(n.leaders)) for n in world.networks) / len(world.networks),
+        sum(led) / len(led),
         sum(b in top for b in world.brokers) / len(world.brokers),
         sum(h in top for h in world.hubs),
+        led,
     )

@@ -239,7 +239,7 @@ def roles(
         elif node.id in leaders:
             role = "leader"
             tier = (0 if node.id in chiefs else 2) if significant else 1
-        elif v in brokers:
+        elif v in brokers and len(reached) >= 2:
             role = "broker"
             tier = 0 if any(cores[c].significant for c in reached) else 2
         elif own >= 0 and node.id in couriers:
@@ -394,6 +394,8 @@ def _cores(
         label[list(inner)] = number
     dense.extend(_stars(label, near, membership, opts.min_dense, len(dense)))
     _grow(label, near)
+    sizes = np.bincount(label[label >= 0], minlength=len(dense))
+    label[(label >= 0) & (sizes[np.maximum(label, 0)] < opts.min_core)] = -1
     brokers = _brokers(label, near, opts.broker_balance)
     groups: dict[int, list[int]] = defaultdict(list)
     for v in np.flatnonzero(label >= 0).tolist():
