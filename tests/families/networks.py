@@ -60,6 +60,28 @@ class NetworkWorld:
     def chiefs(self) -> list[str]:
         return [n.leaders[0] for n in self.networks]
 
+    def entities(self) -> list[dict[str, object]]:
+        """The world as FtM entities: people, and an Associate or Family link per fact."""
+        found: list[dict[str, object]] = [
+            {"id": p, "schema": "Person", "properties": {"name": [p.replace("-", " ")]}}
+            for p in self.people
+        ]
+        for a, b, kind, count in self.ties:
+            schema, ends = (
+                ("Family", ("person", "relative"))
+                if kind == "family"
+                else ("Associate", ("person", "associate"))
+            )
+            for repeat in range(count):
+                found.append(
+                    {
+                        "id": f"{a}.{b}.{kind}.{repeat}",
+                        "schema": schema,
+                        "properties": {ends[0]: [a], ends[1]: [b], "relationship": [kind]},
+                    }
+                )
+        return found
+
     def graph(self) -> EntityGraph:
         """The entity graph of this world (built once)."""
         if self._graph is None:

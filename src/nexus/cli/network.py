@@ -32,6 +32,7 @@ from nexus.graph import (
     write_ftm,
     write_graph,
 )
+from nexus.graph.roles import Roles, roles
 from nexus.policy import Reader
 
 network_app = typer.Typer(
@@ -75,6 +76,20 @@ def _partition(graph: EntityGraph, resolution: float, seed: int) -> Communities:
         return communities(graph, resolution=resolution, seed=seed)
 
 
+def _roles(graph: EntityGraph, resolution: float, seed: int) -> Roles:
+    with errors.status("finding hubs, communities, cores and roles"):
+        return roles(graph, resolution=resolution, seed=seed)
+
+
+def _core_text(found: Roles, number: int) -> str:
+    core = found.core_of(number)
+    if core is None:
+        return ""
+    leaders = ", ".join(found.role(i).caption for i in core.leaders)
+    small = "" if core.significant else ", small"
+    return f"core {core.number}: {core.size} ({core.dense} dense{small}); led by {leaders}"
+
+
 @network_app.command("stats")
 def stats_cmd(ctx: typer.Context, as_user: AsUser = None, json: Json = False) -> None:
     """Size of the viewer's graph, edges per kind, and hubs left out (switchboards, shops)."""
@@ -113,34 +128,60 @@ def communities_cmd(
     seed: Seed = 0,
     json: Json = False,
 ) -> None:
-    """Leiden communities: size, most central members, crime types, countries, agencies."""
+    """Leiden communities without the hubs: size, dense core and its leaders, periphery, most
+    central members, crime types, countries. Hubs (service providers) are listed apart."""
     _reader, graph = _graph(ctx, as_user)
-    found = _partition(graph, resolution, seed)
+    analysed = _roles(graph, resolution, seed)
+    found = analysed.partition
     shown = [c for c in found.communities if c.size >= min_size][:limit]
     if json:
         data = found.to_dict(members=members)
-        data["communities"] = [c.to_dict(members=members) for c in shown]
+        data["communities"] = []
+        for c in shown:
+            entry = c.to_dict(members=members)
+            core = analysed.core_of(c.number)
+            entry["core"] = None if core is None else core.to_dict(members=members)
+            data["communities"].append(entry)
+        data["hubs"] = [h.to_dict() for h in analysed.hubs]
         _json(data)
         return
     table = Table(
         "#",
         "size",
+        "core",
         "central members",
         "crimes",
         "countries",
         "listed",
-        title=f"Communities ({len(found.communities)}, modularity {found.modularity:.3f})",
+        title=f"Communities ({len(found.communities)}, modularity {found.modularity:.3f}, "
+        f"{len(analysed.hubs)} hubs apart)",
     )
     for c in shown:
         table.add_row(
             str(c.number),
             f"{c.size} ({c.actors} actors)",
+            _core_text(analysed, c.number),
             "; ".join(m.caption for m in c.members[:members]),
             ", ".join(f"{k} {v}" for k, v in list(c.crimes.items())[:3]),
             ", ".join(f"{k} {v}" for k, v in list(c.countries.items())[:3]),
             str(len(c.listed)) if c.listed else "",
         )
     console.print(table)
+    _print_hubs(analysed)
+
+
+def _print_hubs(found: Roles) -> None:
+    if not found.hubs:
+        return
+    hubs = Table("hub", "ties", "communities", "clustering", title="Hubs (service providers)")
+    for hub in found.hubs[:20]:
+        hubs.add_row(
+            f"{hub.caption}\n[dim]{hub.schema} · {hub.id}[/dim]",
+            str(hub.degree),
+            str(hub.communities),
+            f"{hub.closure:.3f}",
+        )
+    console.print(hubs)
 
 
 @network_app.command("key-players")
@@ -149,8 +190,12 @@ def key_players_cmd(
     as_user: AsUser = None,
     limit: Annotated[int, typer.Option(help="Players to show.")] = 20,
     by: Annotated[
-        str, typer.Option(help="score, degree, betweenness, pagerank or coreness.")
-    ] = "score",
+        str,
+        typer.Option(
+            help="role (leaders and brokers first, hubs apart), score, degree, betweenness, "
+            "pagerank or coreness."
+        ),
+    ] = "role",
     schema: Annotated[
         str, typer.Option(help="Only entities of this schema (LegalEntity: people and companies).")
     ] = "LegalEntity",
@@ -161,8 +206,14 @@ def key_players_cmd(
     seed: Seed = 0,
     json: Json = False,
 ) -> None:
-    """Who matters: degree, betweenness (brokers), PageRank, k-core, and the reasons."""
+    """Who matters. By role (the default): each core's leader and the brokers between cores
+    first, then small cores' leaders, lieutenants, members and couriers; hubs are service
+    providers, listed apart and not ranked. Or by centrality: degree, betweenness, PageRank,
+    k-core."""
     _reader, graph = _graph(ctx, as_user)
+    if by == "role":
+        _key_players_by_role(graph, limit, schema, community, resolution, seed, json)
+        return
     found = _partition(graph, resolution, seed)
     wide = limit if community is None else len(graph.nodes)
     with errors.status("ranking"):
@@ -192,6 +243,45 @@ def key_players_cmd(
             "; ".join(p.reasons),
         )
     console.print(table)
+
+
+def _key_players_by_role(
+    graph: EntityGraph,
+    limit: int,
+    schema: str,
+    community: int | None,
+    resolution: float,
+    seed: int,
+    json: bool,
+) -> None:
+    found = _roles(graph, resolution, seed)
+    ranked = found.key_players(limit=None, schemata=(schema,))
+    chosen = [r for r in ranked if community is None or r.community == community][:limit]
+    if json:
+        _json(
+            {
+                "by": "role",
+                "betweenness_exact": found.betweenness_exact,
+                "players": [r.to_dict() for r in chosen],
+                "cores": [c.to_dict(members=5) for c in found.cores],
+                "hubs": [h.to_dict() for h in found.hubs],
+            }
+        )
+        return
+    table = Table(
+        "entity", "role", "core", "community", "degree", "why", title="Key players by role"
+    )
+    for r in chosen:
+        table.add_row(
+            f"{r.caption}\n[dim]{r.schema} · {r.id}[/dim]",
+            r.role,
+            "" if r.core is None else str(r.core),
+            str(r.community),
+            str(r.degree),
+            "; ".join(r.reasons),
+        )
+    console.print(table)
+    _print_hubs(found)
 
 
 @network_app.command("bridges")
