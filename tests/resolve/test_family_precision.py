@@ -113,7 +113,7 @@ def test_a_cluster_with_two_different_cnics_is_split_at_its_weakest_link() -> No
     rows[3]["phone"] = rows[4]["phone"] = "0300-1234567"
     frame = matcher.featurise(rows)
     pairs = _pairs(
-        ("a", "b", 0.99), ("b", "c", 0.95), ("a", "c", 0.1), ("c", "d", 0.97), ("d", "e", 0.93)
+        ("a", "b", 0.99), ("b", "c", 0.95), ("a", "c", 0.1), ("c", "d", 0.97), ("c", "e", 0.93)
     )
     merged = matcher.assign(frame, pairs).clusters
     assert len({merged[r] for r in "abcde"}) == 1  # connected components make one person
@@ -122,7 +122,7 @@ def test_a_cluster_with_two_different_cnics_is_split_at_its_weakest_link() -> No
     assert clusters["a"] == clusters["b"]  # the strongest link kept
     assert clusters["c"] != clusters["a"]  # b-c would join two CNICs: dropped
     assert clusters["d"] == clusters["c"]
-    assert clusters["e"] != clusters["d"]  # 1980 and 1965: not one person
+    assert clusters["e"] != clusters["d"]  # 1980 and 1965 joined through c: not one person
     # deterministic: the same input gives the same clusters
     assert split_conflicts(frame, merged, pairs, matcher.threshold)[0] == clusters
     assert guard(matcher, frame, pairs).clusters == clusters

@@ -56,6 +56,7 @@ _ADDRESS_WORDS = 2  # an address of one word ("Lahore") says too little
 # A father's name (an address) corroborates only when fewer than this many *other* records are
 # expected to bear the same name and the same father's name (address) by chance: _coincidences.
 FATHER_COINCIDENCE = 0.05
+DOB_SLIPS = 2  # digits two writings of one date of birth may differ in (Febrl's typos: 2)
 
 
 def corroborated_pair(pair: Any) -> bool:
@@ -210,20 +211,37 @@ def _compatible_ids(a: Iterable[str], b: Iterable[str]) -> bool:
     return all(_close(x, y) for x in a for y in b)
 
 
+def _slips(a: str, b: str) -> int:
+    """Digits that differ between two dates of one shape (a large number for other shapes)."""
+    if len(a) != len(b):
+        return 99
+    return sum(x != y for x, y in zip(a, b, strict=True))
+
+
 def _compatible_dobs(a: Iterable[str], b: Iterable[str]) -> bool:
+    """Dates of birth one person could have been written with: equal, day and month swapped,
+    or at most DOB_SLIPS digits mistyped; a year (or year-month) against anything: the years.
+    """
     for x in a:
         for y in b:
             if len(x) == len(y) == 10:
                 swapped = f"{x[:4]}-{x[8:10]}-{x[5:7]}"
-                if not (_close(x, y) or swapped == y):
+                if swapped != y and _slips(x, y) > DOB_SLIPS and not _transposed(x, y):
                     return False
-            elif not _close(x[:4], y[:4]):  # a year or year-month against anything: the years
+            elif _slips(x[:4], y[:4]) > 1:
                 return False
     return True
 
 
-def _conflicting(part: _Part, other: _Part) -> bool:
-    return not (_compatible_ids(part.ids, other.ids) and _compatible_dobs(part.dobs, other.dobs))
+def _conflicting(part: _Part, other: _Part, identified: bool) -> bool:
+    """Whether joining two parts would put two people's details in one: identifiers more than
+    one digit apart always; dates of birth that no slip explains unless the link itself rests
+    on an identifier both records carry (`identified`: the same ID number, one digit off at
+    most): then one of the dates is a wrong entry, not another person.
+    """
+    if not _compatible_ids(part.ids, other.ids):
+        return True
+    return not identified and not _compatible_dobs(part.dobs, other.dobs)
 
 
 def split_conflicts(
@@ -240,9 +258,11 @@ def split_conflicts(
     member held only by weaker links, those), strongest first, skipping a link that would join
     conflicting parts. Parts are named by their smallest id.
     """
-    identifier = "id_number" if "id_number" in frame.columns else "registration"
+    identifier = "cnic" if "cnic" in frame.columns else "registration"
     ids = dict(zip(frame["unique_id"].astype(str), _column(frame, identifier), strict=True))
     dobs = dict(zip(frame["unique_id"].astype(str), _column(frame, "dob"), strict=True))
+    number = "id_number" if "id_number" in frame.columns else "registration"
+    numbers = dict(zip(frame["unique_id"].astype(str), _column(frame, number), strict=True))
     members: dict[str, list[str]] = {}
     for record, cluster in clusters.items():
         members.setdefault(cluster, []).append(record)
@@ -285,7 +305,9 @@ def split_conflicts(
         mine = chosen[chosen["unique_id_l"].map(clusters) == cluster]
         for a, b in zip(mine["unique_id_l"], mine["unique_id_r"], strict=True):
             ra, rb = root(str(a)), root(str(b))
-            if ra == rb or _conflicting(parts[ra], parts[rb]):
+            ia, ib = _text(numbers.get(str(a))), _text(numbers.get(str(b)))
+            identified = bool(ia and ib and _close(ia, ib))
+            if ra == rb or _conflicting(parts[ra], parts[rb], identified):
                 continue
             parent[rb] = ra
             parts[ra].ids |= parts[rb].ids
