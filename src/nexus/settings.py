@@ -65,16 +65,16 @@ class _Params(BaseModel):
 
 class StructuringParams(_Params):
     threshold_pkr: float = _p(2_000_000, "Cash at or above this is reported (CTR).", gt=0)
-    band: float = _p(0.10, "Deposits this fraction or less under the threshold.", gt=0, lt=1)
+    band: float = _p(0.20, "Deposits this fraction or less under the threshold.", gt=0, lt=1)
     max_gap_days: float = _p(7, "Such deposits this close together form one run.", gt=0)
-    min_deposits: int = _p(2, "Deposits just under the threshold in a run.", ge=2)
+    min_deposits: int = _p(3, "Deposits just under the threshold in a run.", ge=2)
     min_band_share: float = _p(0.5, "Share of the run's cash deposits just under.", ge=0, le=1)
 
 
 class FanParams(_Params):
     window_days: float = _p(9, "Counterparties are counted within this many days.", gt=0)
     hop_days: float = _p(3, "Counting windows start this often.", gt=0)
-    min_counterparties: int = _p(10, "Distinct counterparties within the window.", ge=2)
+    min_counterparties: int = _p(6, "Distinct counterparties within the window.", ge=2)
     min_total_pkr: float = _p(1_000_000, "Money in (fan-in) or out (fan-out) in the window.")
     max_repeat_share: float = _p(0.3, "Share of counterparties also seen outside it.", ge=0, le=1)
     lookback_days: float = _p(90, "How far before and after to look for repeats.", gt=0)
@@ -87,16 +87,16 @@ class FanParams(_Params):
 
 
 class CycleParams(_Params):
-    min_amount_pkr: float = _p(1_000_000, "Smallest transfer followed round a cycle.", ge=0)
+    min_amount_pkr: float = _p(50_000, "Smallest transfer followed round a cycle.", ge=0)
     max_hop_days: float = _p(5, "Most days between one hop and the next.", gt=0)
     window_days: float = _p(30, "Most days from leaving the origin to returning.", gt=0)
     max_decay: float = _p(0.05, "Largest share lost at one hop.", ge=0, lt=1)
-    min_intermediaries: int = _p(2, "Fewest accounts between origin and return.", ge=1)
-    max_intermediaries: int = _p(6, "Most accounts between origin and return.", ge=1, le=8)
+    min_intermediaries: int = _p(1, "Fewest accounts between origin and return.", ge=1)
+    max_intermediaries: int = _p(7, "Most accounts between origin and return.", ge=1, le=8)
 
 
 class ScatterGatherParams(_Params):
-    min_amount_pkr: float = _p(100_000, "Smallest transfer considered.", ge=0)
+    min_amount_pkr: float = _p(10_000, "Smallest transfer considered.", ge=0)
     max_hop_days: float = _p(6, "Most days between scatter and gather through one account.")
     max_decay: float = _p(0.05, "Largest share an intermediary keeps.", ge=0, lt=1)
     min_intermediaries: int = _p(3, "Distinct intermediaries between the two ends.", ge=2)
@@ -113,9 +113,9 @@ class PassThroughParams(_Params):
 
 class HawalaParams(_Params):
     max_payment_pkr: float = _p(500_000, "Largest collection or payout counted as small.", gt=0)
-    min_settlements: int = _p(2, "Transfers between the two dealers.", ge=1)
-    min_collections: int = _p(10, "Distinct payers (or cash deposits) of the collector.", ge=2)
-    min_payouts: int = _p(10, "Distinct beneficiaries of the payer abroad.", ge=2)
+    min_settlements: int = _p(1, "Transfers between the two dealers.", ge=1)
+    min_collections: int = _p(4, "Distinct payers (or cash deposits) of the collector.", ge=2)
+    min_payouts: int = _p(4, "Distinct beneficiaries of the payer abroad.", ge=2)
     settlement_cycle_days: float = _p(21, "Collections this long before a settlement count.")
     max_mismatch: float = _p(0.4, "Payouts vs collections, settlements vs net.", ge=0, lt=1)
 

@@ -183,11 +183,15 @@ def _fan(x: str, p: FanParams, incoming: bool) -> Script:
             f"""CREATE OR REPLACE TEMP TABLE {x}_g AS
             SELECT * FROM (
                 SELECT e.*, COALESCE(bl.usual, 0) AS usual,
+                    -- no burst can be told where the data show less than a window around it
+                    CASE WHEN LEAST({lookback}, e.first_ts - meta.t0)
+                        + LEAST({lookback}, meta.t1 - e.last_ts) < {_secs(p.window_days)}
+                    THEN 0.0 ELSE
                     (e.transfers / GREATEST((e.last_ts - e.first_ts) / {DAY}.0, 1.0))
                     / GREATEST(COALESCE(bl.usual, 0) / GREATEST(
                         LEAST({lookback}, e.first_ts - meta.t0) / {DAY}.0
                         + LEAST({lookback}, meta.t1 - e.last_ts) / {DAY}.0, 1.0),
-                        1.0 / {p.lookback_days * 2}) AS burst
+                        1.0 / {p.lookback_days * 2}) END AS burst
                 FROM {x}_f e
                 LEFT JOIN (SELECT k, COUNT(*) AS usual FROM {x}_o
                     WHERE outgoing = {direction} GROUP BY k) bl ON bl.k = e.k
@@ -415,7 +419,7 @@ def hawala(p: HawalaParams, s: TypologySettings) -> Script:
             f"""CREATE OR REPLACE TEMP TABLE hw_p AS
             SELECT d, f, COUNT(*) AS settlements, SUM(pkr) AS settled,
                 SUM(CASE WHEN outward THEN pkr ELSE -pkr END) AS settled_net,
-                MIN(ts) - {cycle_s} AS t_from, MAX(ts) + {DAY} AS t_to
+                MIN(ts) - {cycle_s} AS t_from, MAX(ts) + {cycle_s} AS t_to
             FROM hw_s GROUP BY d, f HAVING COUNT(*) >= {p.min_settlements}""",
             # Collections: small payments into the collector from home (cash deposits count one
             # by one); payouts: small payments the partner makes abroad, so that the value
