@@ -159,11 +159,13 @@ def test_on_the_scenario_planted_leaders_and_brokers_keep_their_roles(world: Wor
             wanted += 1
             role = found.role(nodes[uid])
             roles_of[role.role] += 1
+            kind = "leader" if uid in network["leaders"] else "broker"
+            print(f"{network['name']} {kind}: {role.role}, {role.degree} ties; {role.reasons[:1]}")
             same = [i for i in ranked if found.role(i).community == role.community]
             hits += nodes[uid] in same[:10]
     print(f"scenario: {hits} of {wanted} leaders/brokers in their community's top ten by role")
     print(f"their roles: {dict(roles_of)}; hubs: {len(found.hubs)}, cores: {len(found.cores)}")
-    assert hits / wanted >= 0.5
+    assert hits / wanted >= 0.7  # measured 9 of 12 (by centrality: 10 of 12)
 
 
 def test_the_same_roles_come_out_of_ftm_entities_loaded_through_the_store(

@@ -5,22 +5,25 @@ Plain modularity communities answer "who belongs together" badly in a society: a
 transporter tied to a hundred unrelated people pulls them into one community, and the sparse
 acquaintances of a network's members swell its community to several times its size. So:
 
-1. **Hubs** are found first: entities with many ties (`hub_degree`) to people who are mostly
-   not tied to each other (fewer than `hub_closure` of its neighbours share a tie with another
-   of them). They are reported as service providers and their ties are left out of what
-   follows; they never rank as key players.
+1. **Hubs**: entities with many ties (`hub_degree`) to people who are hardly tied to each
+   other (local clustering below `hub_closure`). Reported as service providers, their ties
+   left out of what follows; they never rank as key players.
 2. **Communities**: Leiden (weighted modularity) on the graph without the hubs' ties.
-3. **Cores**: in each community, its `k`-core (everyone has at least k ties to others in it),
-   then, repeatedly, whoever has at least two ties into it and no more ties outside than in
-   (members), or whose only ties, one or two, go into it (couriers). A core smaller than
-   `min_core` is not one. The rest of the community is its periphery.
-4. **Roles**: in a core, the leader is the member with most ties inside it (and anyone with at
-   least `leader_share` of that), lieutenants have at least `lieutenant_share` of it, couriers
-   are the members with one or two ties; a broker is anyone not leading a core whose ties reach
-   two or more cores.
-5. **Key players** are ranked by role: each core's leader and the brokers first, then the other
-   leaders and lieutenants, then members and couriers, then everyone else; within a tier by
-   the mean percentile of degree, betweenness, PageRank and k-core on the graph without hubs.
+3. **Cores**: inside each community, the groups of ties joined through triangles (the
+   `k`-truss) of `min_dense` people or more, and stars (an entity and those of its neighbours
+   tied to another of them or to nobody else) the truss misses; then, repeatedly, whoever has
+   two ties or more into a group and no more outside than in (members), or whose only ties go
+   into it (couriers). Groups under `min_core` are dropped; the rest of a community is its
+   periphery.
+4. **Brokers**: whose ties reach two or more groups about evenly (`broker_balance`), taken out
+   of the groups, evenest first, so that a broker's contacts are not brokers because of it.
+5. **Roles and ranking**: in a core the leader has most ties inside it (a co-leader at least
+   `leader_share` of that), lieutenants `lieutenant_share`, couriers one or two ties; a core
+   whose leader has `leader_ties` ties inside or more is significant (not a household with a
+   friend). Key players: leaders of significant cores and brokers reaching one first, then
+   leaders of small cores, then co-leaders, lieutenants, members and couriers, then everyone
+   else; within a tier by the mean percentile of degree, betweenness, PageRank and k-core on
+   the graph without hubs.
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ class Hub:
     caption: str
     schema: str
     degree: int
-    closure: float  # share of its neighbours tied to another of its neighbours
+    closure: float  # local clustering: share of its neighbours' pairs that are tied
     communities: int  # communities its neighbours belong to
 
     def to_dict(self) -> dict[str, Any]:
@@ -215,14 +218,23 @@ def roles(
     degree = np.array([len(a) for a in adjacency], dtype=np.int64)
     closure = np.asarray(full.graph.transitivity_local_undirected(mode="zero"), dtype=np.float64)
     is_hub = (degree >= opts.hub_degree) & (closure < opts.hub_closure)
-    keep = ~(is_hub[full.low] | is_hub[full.high])
-    core = array.build_core(n, full.low[keep], full.high[keep], full.weights[keep], simple=True)
-    membership = array.leiden(core, resolution=resolution, seed=seed)
+    for _round in range(2):
+        keep = ~(is_hub[full.low] | is_hub[full.high])
+        core = array.build_core(n, full.low[keep], full.high[keep], full.weights[keep], simple=True)
+        membership = array.leiden(core, resolution=resolution, seed=seed)
+        near = [
+            {u for u in a if not is_hub[u]} if not is_hub[v] else set()
+            for v, a in enumerate(adjacency)
+        ]
+        core_of = np.full(n, -1, dtype=np.int64)
+        cores, brokers = _cores(graph, core, membership, near, core_of, opts)
+        # A hub is tied to people who do not know each other: one tied to many of a core's
+        # members, far more than its ties spread at random would give, is one of them.
+        tied = _inside_hubs(adjacency, is_hub, core_of, [len(c.vertices) for c in cores], opts)
+        if not tied:
+            break
+        is_hub[tied] = False
     partition = _partition(graph, core, membership, resolution, seed)
-    near = [a if not is_hub[v] else set() for v, a in enumerate(adjacency)]
-    near = [{u for u in a if not is_hub[u]} for a in near]
-    core_of = np.full(n, -1, dtype=np.int64)
-    cores, brokers = _cores(graph, core, membership, near, core_of, opts)
     players = _measures(core, samples, seed)
     found = []
     chiefs = {c.leaders[0] for c in cores if c.leaders}
@@ -285,21 +297,32 @@ def roles(
         if role_.role == "hub":
             hub = next(h for h in hubs if h.id == role_.id)
             role_.reasons = [
-                f"tied to {hub.degree} entities in {hub.communities} communities, only "
-                f"{hub.closure:.0%} of them tied to another: a service provider, not ranked"
+                f"tied to {hub.degree} entities in {hub.communities} communities who are "
+                f"hardly tied to each other (clustering {hub.closure:.3f}): a service "
+                "provider, not ranked"
             ]
     return Roles(partition, [c.public() for c in cores], found, hubs, opts, players.exact)
 
 
-def _closure(adjacency: list[set[int]], degree: np.ndarray, least: int) -> np.ndarray:
-    """For entities with at least `least` ties: the share of their neighbours tied to another
-    of their neighbours (1.0 for the others, which cannot be hubs)."""
-    closure = np.ones(len(adjacency))
-    for v in np.flatnonzero(degree >= least).tolist():
-        around = adjacency[v]
-        closed = sum(1 for u in around if not adjacency[u].isdisjoint(around - {u}))
-        closure[v] = closed / len(around)
-    return closure
+def _inside_hubs(
+    adjacency: list[set[int]],
+    is_hub: np.ndarray,
+    core_of: np.ndarray,
+    sizes: list[int],
+    opts: RoleOptions,
+) -> list[int]:
+    """Hubs with at least `leader_ties` ties into one core and three times what their degree
+    spread at random over everyone would put there: they are one of its members."""
+    n = len(adjacency)
+    found = []
+    for v in np.flatnonzero(is_hub).tolist():
+        counts = Counter(int(core_of[u]) for u in adjacency[v] if core_of[u] >= 0)
+        for number, ties in counts.items():
+            expected = len(adjacency[v]) * sizes[number] / n
+            if ties >= max(opts.leader_ties, 3 * expected):
+                found.append(v)
+                break
+    return found
 
 
 def _spread(around: set[int], membership: np.ndarray) -> int:
