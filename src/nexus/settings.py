@@ -75,7 +75,7 @@ class FanParams(_Params):
     window_days: float = _p(9, "Counterparties are counted within this many days.", gt=0)
     hop_days: float = _p(3, "Counting windows start this often.", gt=0)
     min_counterparties: int = _p(6, "Distinct counterparties within the window.", ge=2)
-    min_total_pkr: float = _p(1_000_000, "Money in (fan-in) or out (fan-out) in the window.")
+    min_total_pkr: float = _p(100_000, "Money in (fan-in) or out (fan-out) in the window.")
     max_repeat_share: float = _p(0.3, "Share of counterparties also seen outside it.", ge=0, le=1)
     lookback_days: float = _p(90, "How far before and after to look for repeats.", gt=0)
     onward_days: float = _p(4, "Days for the onward move (fan-in) or funding (fan-out).", gt=0)
@@ -83,7 +83,7 @@ class FanParams(_Params):
     max_onward_share: float = _p(1.5, "More than this is other business, not this money.")
     new_account_days: float = _p(150, "An account first seen this lately counts as new.", gt=0)
     min_new_share: float = _p(0, "Share of new counterparties (where it can be told).")
-    min_burst: float = _p(10, "Transfers a day against the usual pace around the window.")
+    min_burst: float = _p(40, "Transfers a day against the usual pace around the window.")
 
 
 class CycleParams(_Params):
