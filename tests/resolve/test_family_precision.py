@@ -126,3 +126,20 @@ def test_a_cluster_with_two_different_cnics_is_split_at_its_weakest_link() -> No
     # deterministic: the same input gives the same clusters
     assert split_conflicts(frame, merged, pairs, matcher.threshold)[0] == clusters
     assert guard(matcher, frame, pairs).clusters == clusters
+
+
+def test_the_pipeline_saves_a_names_only_person_match_as_review() -> None:
+    from nexus.resolve.model import FeatureExplanation, MatchPair
+    from nexus.resolve.pipeline import KindReport, SourceRecord, _links
+
+    matcher, _ = _trained_matcher()
+    records = [SourceRecord(rid, "d") for rid in ("x1", "x2", "y1", "y2")]
+    name = FeatureExplanation("Name", "exact match", 12.0, "sher zaman", "sher zaman")
+    cnic = FeatureExplanation("CNIC", "exact match", 16.0, "1730112345671", "1730112345671")
+    pairs = [MatchPair("x1", "x2", 0.99, [name]), MatchPair("y1", "y2", 0.99, [name, cnic])]
+    counts = KindReport()
+    people = _links(matcher, pairs, records, "run", counts, names_alone=False)
+    assert [link.verdict for link in people] == ["review", "match"]
+    assert (counts.matches, counts.review) == (1, 1)
+    organisations = _links(matcher, pairs, records, "run", KindReport())
+    assert [link.verdict for link in organisations] == ["match", "match"]
