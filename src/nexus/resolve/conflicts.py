@@ -56,6 +56,8 @@ _ADDRESS_WORDS = 2  # an address of one word ("Lahore") says too little
 # A father's name (an address) corroborates only when fewer than this many *other* records are
 # expected to bear the same name and the same father's name (address) by chance: _coincidences.
 FATHER_COINCIDENCE = 0.05
+ADDRESS_COINCIDENCE = 0.01  # a neighbourhood is shared by more people than a father's name
+NEAR_DATES = 20  # valid dates one slip (a digit, day and month swapped) from a given date
 DOB_SLIPS = 2  # digits two writings of one date of birth may differ in (Febrl's typos: 2)
 
 
@@ -69,6 +71,19 @@ def corroborated_pair(pair: Any) -> bool:
 
 
 # -- corroboration from feature frames ------------------------------------------------------------
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """At most one character inserted, deleted, substituted, or two adjacent ones swapped."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return _close(a, b)
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    i = next((i for i in range(len(short)) if short[i] != long[i]), len(short))
+    return short[i:] == long[i + 1 :]
 
 
 def _transposed(a: str, b: str) -> bool:
@@ -133,24 +148,40 @@ def corroborated(frame: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
     expected = _coincidences(frame, left, right, _column(frame, "father_key"))
     places = [" ".join(sorted(a)) if a else None for a in addresses]
     expected_place = _coincidences(frame, left, right, places)
+    expected_dob = _coincidences(frame, left, right, _column(frame, "dob"))
+    keys = [_text(v) for v in _column(frame, "name_key")]
+    skeletons = [_text(v) for v in _column(frame, "name_skeleton")]
+    tokens = [_items(v) for v in _column(frame, "tokens")]
     out = np.zeros(len(left), dtype=bool)
     for k, (a, b) in enumerate(zip(left, right, strict=True)):
         ia, ib = ids[a], ids[b]
         if ia and ib and _close(ia, ib):
             out[k] = True
             continue
+        # Without the names agreeing (the same key or skeleton, or one within the other) only
+        # an identifier corroborates: "Muhammad Ali Khan" and "Muhammad Hussain Khan" born a
+        # digit apart are two people in any large population.
+        ta_, tb_ = tokens[a], tokens[b]
+        ka, kb = keys[a], keys[b]
+        agree = (ka is not None and kb is not None and _one_edit(ka, kb)) or (
+            skeletons[a] is not None and skeletons[a] == skeletons[b]
+        )
+        if not (agree or (ta_ and tb_ and (ta_ <= tb_ or tb_ <= ta_))):
+            continue
         if any(column[a] & column[b] for column in contacts):
             out[k] = True
             continue
         da, db = dobs[a], dobs[b]
-        if (
-            da
-            and db
-            and len(da) == len(db) == 10
-            and (da == db or da == swapped[b] or swapped[a] == db or _close(da, db))
-        ):
-            out[k] = True
-            continue
+        if da and db and len(da) == len(db) == 10:
+            # The same date by chance is (name bearers - 1) x the date's share; a date a slip
+            # away (swapped, one digit off) is about NEAR_DATES times as likely.
+            exact = da == db and expected_dob[k] < FATHER_COINCIDENCE
+            near = (da == swapped[b] or swapped[a] == db or _close(da, db)) and (
+                expected_dob[k] * NEAR_DATES < FATHER_COINCIDENCE
+            )
+            if exact or near:
+                out[k] = True
+                continue
         fa, fb = fathers[a], fathers[b]
         if fa and fb and expected[k] < FATHER_COINCIDENCE:
             ta, tb = father_tokens[a], father_tokens[b]
@@ -159,7 +190,7 @@ def corroborated(frame: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
                 continue
         aa, ab = addresses[a], addresses[b]
         if (
-            expected_place[k] < FATHER_COINCIDENCE
+            expected_place[k] < ADDRESS_COINCIDENCE
             and len(aa) >= _ADDRESS_WORDS
             and len(ab) >= _ADDRESS_WORDS
             and len(aa & ab) >= _ADDRESS_SHARE * len(aa | ab)
