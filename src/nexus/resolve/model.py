@@ -484,7 +484,7 @@ class _SparkEngine(_Engine):
         except ImportError as error:
             raise ConfigError(
                 "the Spark backend needs PySpark and a Java runtime (17 or later): "
-                "`pip install 'pyspark==4.3.0'`, or use backend='duckdb'"
+                "`pip install 'nexus-fusion[spark]'`, or use backend='duckdb'"
             ) from error
         if session is None:
             session = spark_session()

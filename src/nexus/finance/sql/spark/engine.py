@@ -61,7 +61,10 @@ class SparkEngine(TransactionEngine):
         try:
             import pyspark.sql  # noqa: F401  (only to say clearly when it is missing)
         except ImportError as exc:  # pragma: no cover - depends on the installation
-            raise ConfigError("the Spark engine needs pyspark: pip install pyspark") from exc
+            raise ConfigError(
+                "the Spark engine needs PySpark and a Java runtime (17 or later): "
+                "`pip install 'nexus-fusion[spark]'`, or use --backend duckdb"
+            ) from exc
         from nexus.resolve.model import spark_session  # one session, made with Splink's jar
 
         self._own = session is None
