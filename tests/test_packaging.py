@@ -133,7 +133,7 @@ def test_only_declared_dependencies_are_installed(installed: Installed) -> None:
     packages = {p["name"].lower() for p in json.loads(listed)}
     assert "nexus-fusion" in packages
     # The dev extra and the Spark extra stay out of a plain install.
-    assert not packages & {"pytest", "pyspark", "lightgbm", "snapml", "nomenklatura"}
+    assert not packages & {"pytest", "pyspark", "snapml", "nomenklatura", "recordlinkage"}
 
 
 def test_every_module_imports_in_a_plain_install(installed: Installed) -> None:

@@ -198,3 +198,19 @@ def test_the_same_roles_come_out_of_ftm_entities_loaded_through_the_store(
     assert found.hubs_in_top == 0 and max(found.ratios) <= CORE_RATIO_WORST
     assert statistics.median(found.shares) >= CORE_SHARE_MEDIAN
     assert found.leaders >= 0.5 and found.brokers >= 0.5
+
+
+def test_a_graph_with_no_dense_group_has_no_core_and_everyone_a_bystander(
+    access: AccessLayer, tmp_path: Path
+) -> None:
+    people = [{"id": p, "schema": "Person", "properties": {"name": [p]}} for p in "abc"]
+    ties = [
+        {"id": f"{x}{y}", "schema": "Associate", "properties": {"person": [x], "associate": [y]}}
+        for x, y in ("ab", "bc")
+    ]
+    load_ftm(
+        access, tmp_path / "few.ftm.json", people + ties, Provenance("few", "FIA", "RESTRICTED")
+    )
+    found = roles(load_graph(access.reader("admin")))
+    assert found.cores == [] and found.hubs == []
+    assert {found.role(p).role for p in "abc"} == {"bystander"}

@@ -417,7 +417,8 @@ def _cores(
         label[list(inner)] = number
     dense.extend(_stars(label, near, membership, opts.min_dense, len(dense)))
     _grow(label, near)
-    sizes = np.bincount(label[label >= 0], minlength=len(dense))
+    # At least one slot, so a graph with no dense group at all indexes nothing out of range.
+    sizes = np.bincount(label[label >= 0], minlength=max(len(dense), 1))
     label[(label >= 0) & (sizes[np.maximum(label, 0)] < opts.min_core)] = -1
     brokers = _brokers(label, near, opts.broker_balance)
     groups: dict[int, list[int]] = defaultdict(list)
