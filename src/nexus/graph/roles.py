@@ -10,17 +10,23 @@ acquaintances of a network's members swell its community to several times its si
    left out of what follows; they never rank as key players.
 2. **Communities**: Leiden (weighted modularity) on the graph without the hubs' ties.
 3. **Cores**: inside each community, the groups of ties joined through triangles (the
-   `k`-truss) of `min_dense` people or more, and stars (an entity and those of its neighbours
-   tied to another of them or to nobody else) the truss misses; then, repeatedly, whoever has
-   two ties or more into a group and no more outside than in (members), or whose only ties go
-   into it (couriers). Groups under `min_core` are dropped; the rest of a community is its
-   periphery.
-4. **Brokers**: whose ties reach two or more groups about evenly (`broker_balance`), taken out
-   of the groups, evenest first, so that a broker's contacts are not brokers because of it.
-5. **Roles and ranking**: in a core the leader has most ties inside it (a co-leader at least
-   `leader_share` of that), lieutenants `lieutenant_share`, couriers one or two ties; a core
-   whose leader has `leader_ties` ties inside or more is significant (not a household with a
-   friend). Key players: leaders of significant cores and brokers reaching one first, then
+   `k`-truss) of `min_dense` people or more; groups the truss misses because their ties close
+   few triangles (an entity, its neighbours and whoever has two ties into them), kept when
+   clearly apart (ties inside `apart` times those leaving); and stars (an entity and those of
+   its neighbours tied to another of them or to nobody else). Go-betweens (most ties strong)
+   start no group. Then, repeatedly, whoever has two ties or more into a group (ties to others
+   tied into its dense part count with it) and no more outside than in (members), or whose
+   only ties go into it (couriers). Groups under `min_core` are dropped; the rest of a
+   community is its periphery.
+4. **Brokers**: whose ties reach two or more groups about evenly (`broker_balance`) and weigh
+   more than half their other ties, taken out of the groups, evenest first, so that a broker's
+   contacts are not brokers because of it.
+5. **Roles and ranking**: in a core the leader has most ties inside it, the heavier first
+   between equals (a co-leader at least `leader_share` of that), lieutenants
+   `lieutenant_share`, couriers one or two ties; a core whose leader has `leader_ties` ties
+   inside or more is significant (not a household with a friend), and so is a small core a
+   broker ties by strong ties (`strong`) to a significant one. Key players: leaders of
+   significant cores and brokers reaching one first, then
    leaders of small cores, then co-leaders, lieutenants, members and couriers, then everyone
    else; within a tier by the mean percentile of degree, betweenness, PageRank and k-core on
    the graph without hubs.
@@ -28,6 +34,7 @@ acquaintances of a network's members swell its community to several times its si
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +62,7 @@ class RoleOptions:
 
     hub_degree: int = 20  # ties a hub has at least
     hub_closure: float = 0.05  # clustering (share of its neighbours' pairs tied), below which
+    hub_chance: float = 1e-4  # a hub tied to a core more than chance gives this seldom is in it
     k: int = 3  # the dense part of a core: its k-truss (every tie in k - 2 triangles)
     min_dense: int = 5  # smallest dense part of a core
     min_core: int = 5  # smallest core (dense part and attached members)
@@ -63,6 +71,8 @@ class RoleOptions:
     courier_ties: int = 2  # members with at most this many ties are couriers
     broker_balance: float = 0.5  # ties into its second core, at least this share of its first
     leader_ties: int = 6  # a core is ranked first if its leader has this many ties inside
+    strong: float = 2.0  # a tie this heavy (two facts or more) is strong
+    apart: float = 2.0  # a sparse group is a core if its ties inside are this many times those out
 
 
 @dataclass
@@ -103,7 +113,8 @@ class Core:
     periphery: int  # community members outside the core
     internal_ties: int
     density: float
-    significant: bool  # its leader has at least `leader_ties` ties inside: not a household
+    significant: bool  # its leader has `leader_ties` ties inside, or a broker ties it to one
+    linked_to: int | None = None  # the significant core a broker ties this small one to
 
     @property
     def size(self) -> int:
@@ -123,6 +134,7 @@ class Core:
             "internal_ties": self.internal_ties,
             "density": round(self.density, 3),
             "significant": self.significant,
+            "linked_to": self.linked_to,
             "members": shown,
         }
 
@@ -230,10 +242,11 @@ def roles(
         cores, brokers = _cores(graph, core, membership, near, core_of, opts)
         # A hub is tied to people who do not know each other: one tied to many of a core's
         # members, far more than its ties spread at random would give, is one of them.
-        tied = _inside_hubs(adjacency, is_hub, core_of, [len(c.vertices) for c in cores], opts)
+        tied = _inside_hubs(adjacency, is_hub, core_of, cores, opts)
         if not tied:
             break
         is_hub[tied] = False
+    _link(cores, brokers, core, core_of, opts.strong)
     partition = _partition(graph, core, membership, resolution, seed)
     players = _measures(core, samples, seed)
     found = []
@@ -304,25 +317,67 @@ def roles(
     return Roles(partition, [c.public() for c in cores], found, hubs, opts, players.exact)
 
 
+def _link(
+    cores: list[_Core],
+    brokers: set[int],
+    core: array.Core,
+    core_of: np.ndarray,
+    strong: float,
+) -> None:
+    """A small core that a broker ties by strong ties (repeated facts, weight `strong` or
+    more) to a significant core is part of the same organisation: significant too (its leader
+    ranks with the others), the significant core named."""
+    heavy = core.weights >= strong
+    firm: dict[int, set[int]] = defaultdict(set)
+    for a, b in zip(core.low[heavy].tolist(), core.high[heavy].tolist(), strict=True):
+        firm[a].add(int(core_of[b]))
+        firm[b].add(int(core_of[a]))
+    changed = True
+    while changed:
+        changed = False
+        for v in sorted(brokers):
+            reached = sorted(firm[v] - {-1})
+            big = [c for c in reached if cores[c].significant]
+            if len(reached) < 2 or not big:
+                continue
+            for c in reached:
+                if not cores[c].significant:
+                    cores[c].significant = changed = True
+                    cores[c].linked_to = big[0]
+
+
 def _inside_hubs(
     adjacency: list[set[int]],
     is_hub: np.ndarray,
     core_of: np.ndarray,
-    sizes: list[int],
+    cores: list[_Core],
     opts: RoleOptions,
 ) -> list[int]:
-    """Hubs with at least `leader_ties` ties into one core and three times what their degree
-    spread at random over everyone would put there: they are one of its members."""
+    """Hubs with at least `leader_ties` ties into one significant core, more than their ties
+    drawn at random from everyone would put there but once in `1 / hub_chance` (the binomial
+    tail): they are one of its members (a fraud cell's leader tied to its victims). A hub
+    reaching a fifth of everyone has six ties into some group of twenty now and then."""
     n = len(adjacency)
     found = []
     for v in np.flatnonzero(is_hub).tolist():
         counts = Counter(int(core_of[u]) for u in adjacency[v] if core_of[u] >= 0)
+        share = len(adjacency[v]) / n
         for number, ties in counts.items():
-            expected = len(adjacency[v]) * sizes[number] / n
-            if ties >= max(opts.leader_ties, 3 * expected):
+            size = len(cores[number].vertices)
+            if not cores[number].significant or ties < opts.leader_ties:
+                continue
+            if _tail(size, share, ties) < opts.hub_chance:
                 found.append(v)
                 break
     return found
+
+
+def _tail(trials: int, chance: float, least: int) -> float:
+    """The chance of `least` or more successes in `trials` draws of chance `chance`."""
+    return sum(
+        math.comb(trials, k) * chance**k * (1 - chance) ** (trials - k)
+        for k in range(least, trials + 1)
+    )
 
 
 def _spread(around: set[int], membership: np.ndarray) -> int:
@@ -377,6 +432,7 @@ class _Core:
     k: int
     ids: list[str]
     significant: bool
+    linked_to: int | None = None  # a small core a broker ties to this significant one
 
     def public(self) -> Core:
         size = len(self.vertices)
@@ -393,6 +449,7 @@ class _Core:
             self.internal_ties,
             self.internal_ties / pairs if pairs else 0.0,
             self.significant,
+            self.linked_to,
         )
 
 
@@ -412,15 +469,19 @@ def _cores(
     same = membership[core.low] == membership[core.high]
     trussed = _truss(core.low[same], core.high[same], opts.k)
     dense = [set(p) for p in _components(trussed) if len(p) >= opts.min_dense]
+    weight: list[dict[int, float]] = [{} for _ in near]
+    for a, b, w in zip(core.low.tolist(), core.high.tolist(), core.weights.tolist(), strict=True):
+        weight[a][b] = weight[b][a] = w
     label = np.full(len(near), -1, dtype=np.int64)
     for number, inner in enumerate(dense):
         label[list(inner)] = number
-    dense.extend(_stars(label, near, membership, opts.min_dense, len(dense)))
+    dense.extend(_apart(label, near, weight, membership, opts, len(dense)))
+    dense.extend(_stars(label, near, weight, membership, opts, len(dense)))
     _grow(label, near)
     # At least one slot, so a graph with no dense group at all indexes nothing out of range.
     sizes = np.bincount(label[label >= 0], minlength=max(len(dense), 1))
     label[(label >= 0) & (sizes[np.maximum(label, 0)] < opts.min_core)] = -1
-    brokers = _brokers(label, near, opts.broker_balance)
+    brokers = _brokers(label, near, weight, opts.broker_balance)
     groups: dict[int, list[int]] = defaultdict(list)
     for v in np.flatnonzero(label >= 0).tolist():
         groups[int(label[v])].append(v)
@@ -436,7 +497,9 @@ def _cores(
         around = set(by_community[community])
         within = {v: sum(1 for u in near[v] if u in members) for v in vertices}
         top = max(within.values())
-        order = sorted(vertices, key=lambda v: (-within[v], graph.nodes[v].id))
+        # Most ties inside first; between equals, the heavier ties (repeated facts) lead.
+        strength = {v: sum(w for u, w in weight[v].items() if u in members) for v in vertices}
+        order = sorted(vertices, key=lambda v: (-within[v], -strength[v], graph.nodes[v].id))
         leaders = [
             graph.nodes[v].id
             for v in order
@@ -465,44 +528,110 @@ def _cores(
     return found, brokers
 
 
-def _stars(
-    label: np.ndarray, near: list[set[int]], membership: np.ndarray, least: int, first: int
+def _apart(
+    label: np.ndarray,
+    near: list[set[int]],
+    weight: list[dict[int, float]],
+    membership: np.ndarray,
+    opts: RoleOptions,
+    first: int,
 ) -> list[set[int]]:
-    """Star-shaped groups the truss misses (a leader and spokes who know only the leader and
-    each other): an entity outside every group, most ties first, with those of its neighbours
-    in its community tied to another of them or to nobody else, if they are `least` or more."""
+    """Groups the truss misses because their ties close few triangles (a leader, spokes tied
+    to the leader and to one or two others): an entity outside every group, most ties first,
+    with its neighbours in its community and whoever has two ties or more into them and no
+    more outside; those with more ties outside than in dropped again. Kept if `min_core` or
+    more and clearly apart: ties inside at least `apart` times the ties leaving it."""
     found: list[set[int]] = []
     for v in sorted(range(len(near)), key=lambda v: (-len(near[v]), v)):
-        if len(near[v]) < least - 1:
+        if len(near[v]) < opts.min_dense - 1:
             break
-        if label[v] >= 0:
+        if label[v] >= 0 or _go_between(v, near, weight, opts.strong):
             continue
-        ego = {u for u in near[v] if label[u] < 0 and membership[u] == membership[v]}
-        ego.add(v)
-        group = {v} | {u for u in ego if u != v and (len(near[u]) == 1 or len(near[u] & ego) >= 2)}
-        if len(group) >= least:
+        free = {u for u in near[v] if label[u] < 0 and membership[u] == membership[v]}
+        group = free | {v}
+        changed = True
+        while changed:
+            changed = False
+            around = {u for x in group for u in near[x]} - group
+            for u in sorted(around):
+                if label[u] >= 0 or membership[u] != membership[v]:
+                    continue
+                inside = len(near[u] & group)
+                if inside >= 2 and len(near[u]) - inside <= inside:
+                    group.add(u)
+                    changed = True
+            for u in sorted(group - {v}):
+                inside = len(near[u] & group)
+                if len(near[u]) - inside > inside:
+                    group.discard(u)
+                    changed = True
+        ties = sum(len(near[u] & group) for u in group) // 2
+        leaving = sum(len(near[u] - group) for u in group)
+        if len(group) >= opts.min_core and ties >= opts.apart * leaving:
             label[list(group)] = first + len(found)
             found.append(group)
     return found
 
 
-def _brokers(label: np.ndarray, near: list[set[int]], balance: float) -> set[int]:
+def _go_between(
+    v: int, near: list[set[int]], weight: list[dict[int, float]], strong: float
+) -> bool:
+    """Most of its ties strong (repeated facts): a go-between, who holds no group together."""
+    return 2 * sum(1 for w in weight[v].values() if w >= strong) > len(near[v])
+
+
+def _stars(
+    label: np.ndarray,
+    near: list[set[int]],
+    weight: list[dict[int, float]],
+    membership: np.ndarray,
+    opts: RoleOptions,
+    first: int,
+) -> list[set[int]]:
+    """Star-shaped groups the truss misses (a leader and spokes who know only the leader and
+    each other): an entity outside every group and no go-between, most ties first, with those
+    of its neighbours in its community tied to another of them or to nobody else, if they are
+    `min_dense` or more."""
+    found: list[set[int]] = []
+    for v in sorted(range(len(near)), key=lambda v: (-len(near[v]), v)):
+        if len(near[v]) < opts.min_dense - 1:
+            break
+        if label[v] >= 0 or _go_between(v, near, weight, opts.strong):
+            continue
+        ego = {u for u in near[v] if label[u] < 0 and membership[u] == membership[v]}
+        ego.add(v)
+        group = {v} | {u for u in ego if u != v and (len(near[u]) == 1 or len(near[u] & ego) >= 2)}
+        if len(group) >= opts.min_dense:
+            label[list(group)] = first + len(found)
+            found.append(group)
+    return found
+
+
+def _brokers(
+    label: np.ndarray, near: list[set[int]], weight: list[dict[int, float]], balance: float
+) -> set[int]:
     """Those whose ties reach two or more groups about evenly (the second at least `balance`
-    of the first), taken out of the groups, those with the evenest and fewest ties first (a
-    broker's contacts are not brokers because of it)."""
+    of the first) and weigh more than half their other ties (a go-between's few ties are
+    strong, repeated facts; an acquaintance of one member in each of two groups, with most of
+    its ties elsewhere, is not a broker), taken out of the groups, those with the evenest and
+    fewest ties first (a broker's contacts are not brokers because of it)."""
 
     def reach(v: int) -> list[int]:
         counts = Counter(int(label[u]) for u in near[v] if label[u] >= 0)
         return sorted(counts.values(), reverse=True)
 
-    def even(counts: list[int]) -> bool:
-        return len(counts) >= 2 and counts[1] >= balance * counts[0]
+    def even(v: int) -> bool:
+        counts = reach(v)
+        if len(counts) < 2 or counts[1] < balance * counts[0]:
+            return False
+        into = sum(w for u, w in weight[v].items() if label[u] >= 0)
+        return 2 * into > sum(weight[v].values()) - into
 
-    waiting = [v for v in range(len(near)) if even(reach(v))]
+    waiting = [v for v in range(len(near)) if even(v)]
     waiting.sort(key=lambda v: (-reach(v)[1] / reach(v)[0], len(near[v]), v))
     found = set()
     for v in waiting:
-        if even(reach(v)):
+        if even(v):
             found.add(v)
             label[v] = -1
     return found
@@ -511,7 +640,11 @@ def _brokers(label: np.ndarray, near: list[set[int]], balance: float) -> set[int
 def _grow(label: np.ndarray, near: list[set[int]]) -> None:
     """Attach to the dense groups, until nothing changes, whoever has at least two ties into
     one and no more ties outside it than in (a member), or whose only ties go into it (a
-    courier)."""
+    courier). Ties to others outside every group who are themselves tied into the same
+    group's dense part count with it (members who answer to the leader and know each other);
+    the dense part, not those attached to it, so that a group does not spread through
+    society."""
+    dense = label.copy()
     waiting = {u for v in np.flatnonzero(label >= 0).tolist() for u in near[v] if label[u] < 0}
     while waiting:
         following: set[int] = set()
@@ -520,8 +653,11 @@ def _grow(label: np.ndarray, near: list[set[int]]) -> None:
             if not ties:
                 continue
             best, inside = max(ties.items(), key=lambda ct: (ct[1], -ct[0]))
-            outside = len(near[v]) - inside
-            if (inside >= 2 and outside <= inside) or outside == 0:
+            fringe = sum(
+                1 for u in near[v] if label[u] < 0 and any(dense[w] == best for w in near[u])
+            )
+            outside = len(near[v]) - inside - fringe
+            if (inside + fringe >= 2 and outside <= inside + fringe) or outside + fringe == 0:
                 label[v] = best
                 following.update(u for u in near[v] if label[u] < 0)
         waiting = following
@@ -620,6 +756,8 @@ def _reasons(
         if role == "leader":
             lead = "leads" if chief else "co-leads"
             reasons.append(f"{lead} {where}: tied to {inside} of its members")
+            if c.linked_to is not None:
+                reasons.append(f"a broker ties core {own} to core {c.linked_to}")
         elif role == "courier":
             reasons.append(f"{inside} tie(s), all into {where}: a courier or errand-runner")
         else:
