@@ -74,16 +74,17 @@ class StructuringParams(_Params):
 class FanParams(_Params):
     window_days: float = _p(9, "Counterparties are counted within this many days.", gt=0)
     hop_days: float = _p(3, "Counting windows start this often.", gt=0)
-    min_counterparties: int = _p(6, "Distinct counterparties within the window.", ge=2)
+    min_counterparties: int = _p(4, "Distinct counterparties within the window.", ge=2)
     min_total_pkr: float = _p(100_000, "Money in (fan-in) or out (fan-out) in the window.")
-    max_repeat_share: float = _p(0.3, "Share of counterparties also seen outside it.", ge=0, le=1)
+    max_repeat_share: float = _p(1, "Share of counterparties also seen outside it.", ge=0, le=1)
     lookback_days: float = _p(90, "How far before and after to look for repeats.", gt=0)
     onward_days: float = _p(4, "Days for the onward move (fan-in) or funding (fan-out).", gt=0)
-    min_onward_share: float = _p(0.6, "Share of the money moved on (or funded).", ge=0, le=1)
+    min_onward_share: float = _p(0, "Share of the money moved on (or funded).", ge=0, le=1)
     max_onward_share: float = _p(1.5, "More than this is other business, not this money.")
     new_account_days: float = _p(150, "An account first seen this lately counts as new.", gt=0)
     min_new_share: float = _p(0, "Share of new counterparties (where it can be told).")
-    min_burst: float = _p(40, "Transfers a day against the usual pace around the window.")
+    min_burst: float = _p(0, "Transfers a day against the usual pace around the window.")
+    min_evidence: float = _p(0.5, "Evidence score from which a candidate alerts.", ge=0, le=1)
 
 
 class CycleParams(_Params):
@@ -103,12 +104,13 @@ class ScatterGatherParams(_Params):
 
 
 class PassThroughParams(_Params):
-    min_amount_pkr: float = _p(100_000, "Smallest transfer that counts.", ge=0)
-    min_total_pkr: float = _p(500_000, "Smallest sum passed through in one episode.", ge=0)
+    min_amount_pkr: float = _p(20_000, "Smallest transfer that counts.", ge=0)
+    min_total_pkr: float = _p(100_000, "Smallest sum passed through in one episode.", ge=0)
     max_gap_days: float = _p(3, "Transfers this close together form one episode.", gt=0)
     max_residual: float = _p(0.1, "Largest share left behind in an episode.", ge=0, lt=1)
-    min_episodes: int = _p(2, "Episodes before an account is flagged.", ge=1)
+    min_episodes: int = _p(1, "Episodes before an account is flagged.", ge=1)
     recurrence_days: float = _p(45, "Episodes this close together form one series.", gt=0)
+    min_evidence: float = _p(0.5, "Evidence score from which a candidate alerts.", ge=0, le=1)
 
 
 class HawalaParams(_Params):
@@ -153,11 +155,11 @@ class TypologySettings(_Params):
     fx_to_pkr: dict[str, float] = _p(DEFAULT_FX_TO_PKR, "Rates to compare amounts in PKR.")
     detectors: list[str] = _p([], "Detectors to run; empty means all.")
     structuring: StructuringParams = StructuringParams()
-    fan_in: FanParams = FanParams()
-    fan_out: FanParams = FanParams()
+    fan_in: FanParams = FanParams(min_evidence=0.35)
+    fan_out: FanParams = FanParams(min_evidence=0.35)
     cycle: CycleParams = CycleParams()
     scatter_gather: ScatterGatherParams = ScatterGatherParams()
-    pass_through: PassThroughParams = PassThroughParams()
+    pass_through: PassThroughParams = PassThroughParams(min_evidence=0.6)
     hawala: HawalaParams = HawalaParams()
     dormant: DormantParams = DormantParams()
     high_risk: HighRiskParams = HighRiskParams()

@@ -4,8 +4,8 @@ ranges among six kinds of ordinary traffic. Default settings, no label.
 
 The floors are the levels the detectors honestly reach today (goal: worst-seed recall and
 precision 0.9 per typology, median transaction F1 0.95); they fail if the detectors get worse.
-Where a typology's worst seed is still 0 (a seed with few patterns of it, all missed) its
-median recall over the seeds is held instead.
+The median recall over the seeds is held as well (a seed holds only four or five patterns of
+each typology, so one miss moves its worst figure by a fifth or more).
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ TRANSACTIONS = 40_000
 # typology: (worst-seed recall, worst-seed alert precision, median recall over the seeds)
 FLOORS = {
     "structuring": (0.55, 0.7, 0.95),
-    "fan_in": (0.0, 0.45, 0.55),
-    "fan_out": (0.15, 0.1, 0.6),
+    "fan_in": (0.35, 0.6, 0.85),
+    "fan_out": (0.2, 0.7, 0.9),
     "cycle": (0.95, 0.8, 0.95),
     "scatter_gather": (0.8, 0.95, 0.95),
-    "pass_through": (0.0, 0.45, 0.3),
+    "pass_through": (0.35, 0.5, 0.7),
     "hawala": (0.35, 0.6, 0.85),
 }
-MEDIAN_F1 = 0.8
+MEDIAN_F1 = 0.88
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import IO, Any
 
+from nexus.finance.evidence import EVIDENCE
 from nexus.finance.findings import Finding
 from nexus.finance.sql import DETECTOR_NAMES, Candidates, TransactionEngine, TransactionRow
 from nexus.settings import TypologySettings
@@ -40,6 +41,25 @@ DAY = 86_400
 # An alert mostly made of transactions a more specific alert already holds adds nothing.
 COVERED = 0.8
 # Candidate columns holding account keys and moments (epoch seconds), shown readably.
+# Most specific explanation first. Money passed through again and again describes an account
+# that many paid (or that paid many) in those episodes better than a fan does; a fan of ten or
+# more counterparties is a fan first, but a sleeper's burst to or from a handful is the sleeper;
+# one episode of money in and out again is the loosest description of all.
+WIDE_FAN = 10
+SPECIFICITY = (
+    "structuring",
+    "hawala",
+    "cycle",
+    "scatter_gather",
+    "pass_through",
+    "fan_in_wide",
+    "fan_out_wide",
+    "dormant",
+    "fan_in",
+    "fan_out",
+    "high_risk",
+    "pass_through_once",
+)
 ACCOUNT_KEYS = frozenset({"acc", "partner", "destination"})
 MOMENT_KEYS = frozenset({"first_ts", "last_ts", "t_from", "t_to"})
 
@@ -122,6 +142,19 @@ def _strength(value: float, full: float) -> float:
     return 0.0 if full <= 0 else min(max(value / full, 0.0), 1.0)
 
 
+def _evidence(kind: str, row: Mapping[str, Any], threshold: float) -> tuple[float, str]:
+    """An evidence-scored candidate's score and the reason that says what drove it."""
+    evidence = EVIDENCE[kind]
+    values = {f.name: float(row[f"f_{f.name}"]) for f in evidence.features}
+    drivers = evidence.drivers(values)
+    told = ", ".join(f"{f.meaning} ({values[f.name]:.2f})" for f, _ in drivers)
+    score = float(row["evidence"])
+    return score, (
+        f"evidence {score:.2f} (alerts from {threshold:.2f})"
+        + (f", driven by {told}" if told else "")
+    )
+
+
 def _score(*strengths: float) -> float:
     """Every alert has met its detector's conditions (0.5); the strengths say by how much."""
     return 0.5 + 0.5 * sum(strengths) / len(strengths)
@@ -182,13 +215,12 @@ def _fan(c: _Context, kind: str) -> list[Finding]:
                 f"funded by {_pkr(moved)} received in {int(row['moves'])} transfer(s) "
                 f"up to {p.onward_days:.0f} days before"
             )
-        new_share = row["new_parties"] / parties if row["newness_known"] else 0.5
-        score = _score(
-            _strength(parties, 2 * p.min_counterparties),
-            new_share,
-            1 - row["repeats"] / parties,
-            _strength(moved, total),
-        )
+        if row["oneoff"]:
+            reasons.append(
+                f"{int(row['oneoff'])} of them make at most three transfers in the whole extract"
+            )
+        score, told = _evidence(kind, row, p.min_evidence)
+        reasons.append(told)
         out.append(c.finding(kind, row, score, reasons, [row["acc"]]))
     return out
 
@@ -257,18 +289,24 @@ def pass_through(c: _Context) -> list[Finding]:
     for row in c.found.rows:
         episodes = int(row["episodes"])
         money_in, money_out = float(row["money_in"]), float(row["money_out"])
+        when = (
+            f"{episodes} times between {_date(row['first_ts'])} and {_date(row['last_ts'])}"
+            if episodes > 1
+            else f"on {_date(row['first_ts'])}"
+        )
         reasons = [
-            f"{episodes} times between {_date(row['first_ts'])} and {_date(row['last_ts'])} "
-            f"money reached {c.account(row['acc'])} and left again within days "
+            f"{when} money reached {c.account(row['acc'])} and left again within days "
             f"(longest stay {_days(row['longest'])})",
             f"{_pkr(money_in)} in, {_pkr(money_out)} out: "
             f"{1 - money_out / money_in:.1%} stayed in the account",
         ]
-        score = _score(
-            _strength(episodes, 2 * p.min_episodes),
-            1 - _strength(1 - money_out / money_in, p.max_residual),
-            _strength(money_in, 10 * p.min_total_pkr),
-        )
+        if row["oneoff"]:
+            reasons.append(
+                f"{int(row['oneoff'])} of its {int(row['parties'])} counterparties in them make "
+                "at most three transfers in the whole extract"
+            )
+        score, told = _evidence("pass_through", row, p.min_evidence)
+        reasons.append(told)
         out.append(c.finding("pass_through", row, score, reasons, [row["acc"]]))
     return out
 
@@ -427,11 +465,18 @@ def scan(
 
 
 def reconcile(findings: Iterable[Finding]) -> list[Finding]:
-    """Keep the most specific explanation of each set of transactions: in detector order (most
-    specific first), an alert whose transactions are mostly held by one alert already kept is
+    """Keep the most specific explanation of each set of transactions: in SPECIFICITY order, an
+    alert whose transactions are mostly held by one alert already kept is
     dropped, and that alert notes the other typology it also fits. Then strongest first."""
-    order = {name: i for i, name in enumerate(DETECTOR_NAMES)}
-    ranked = sorted(findings, key=lambda f: (order.get(f.kind, len(order)), -f.score))
+
+    def specificity(f: Finding) -> int:
+        if f.kind == "pass_through" and int(f.details.get("episodes", 1)) < 2:
+            return SPECIFICITY.index("pass_through_once")
+        if f.kind in ("fan_in", "fan_out") and int(f.details.get("parties", 0)) >= WIDE_FAN:
+            return SPECIFICITY.index(f"{f.kind}_wide")
+        return SPECIFICITY.index(f.kind) if f.kind in SPECIFICITY else len(SPECIFICITY)
+
+    ranked = sorted(findings, key=lambda f: (specificity(f), -f.score))
     kept: list[Finding] = []
     held: dict[str, int] = {}
     also: dict[int, set[str]] = {}

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from nexus.finance.evidence import EVIDENCE, Evidence
 from nexus.settings import (
     CycleParams,
     DormantParams,
@@ -169,7 +170,8 @@ def _fan(x: str, p: FanParams, incoming: bool) -> Script:
                 AND t.ts >= e.t_from AND t.ts < e.t_to""",
             f"""CREATE OR REPLACE TEMP TABLE {x}_f AS
             SELECT k, acc, MIN(ts) AS first_ts, MAX(ts) AS last_ts, COUNT(*) AS transfers,
-                COUNT(DISTINCT other) AS parties, SUM(pkr) AS total
+                COUNT(DISTINCT other) AS parties, SUM(pkr) AS total,
+                STDDEV_POP(pkr) / AVG(pkr) AS spread
             FROM {x}_m GROUP BY k, acc
             HAVING COUNT(DISTINCT other) >= {p.min_counterparties}
                 AND SUM(pkr) >= {_num(p.min_total_pkr)}""",
@@ -211,14 +213,18 @@ def _fan(x: str, p: FanParams, incoming: bool) -> Script:
             CROSS JOIN meta
             WHERE a.first_ts >= e.first_ts - {new_days} AND a.first_ts >= meta.t0 + {new_days}
             GROUP BY m.k""",
+            # Counterparties that hardly appear anywhere else in the extract (at most three
+            # transfers in all): one-off payers and payees, mules' mark.
+            _oneoff(f"{x}_one", f"SELECT k, other FROM {x}_m WHERE k IN (SELECT k FROM {x}_g)"),
             f"""CREATE OR REPLACE TEMP TABLE {x}_a AS
             SELECT * FROM (
-                SELECT e.*, COALESCE(r.repeats, 0) AS repeats,
+                SELECT e.*, COALESCE(r.repeats, 0) AS repeats, COALESCE(one.oneoff, 0) AS oneoff,
                     e.first_ts >= meta.t0 + {new_days} AS newness_known,
                     COALESCE(nw.new_parties, 0) AS new_parties,
                     COALESCE(mv.moved, 0) AS moved, COALESCE(mv.moves, 0) AS moves
                 FROM {x}_g e
                 LEFT JOIN {x}_rep r ON r.k = e.k
+                LEFT JOIN {x}_one one ON one.k = e.k
                 LEFT JOIN {x}_new nw ON nw.k = e.k
                 LEFT JOIN (SELECT k, SUM(pkr) AS moved, COUNT(*) AS moves FROM {x}_mv
                     GROUP BY k) mv ON mv.k = e.k
@@ -229,11 +235,36 @@ def _fan(x: str, p: FanParams, incoming: bool) -> Script:
                 AND moved <= {_num(p.max_onward_share)} * total
                 -- where the extract is long enough to tell, enough counterparties are new
                 AND (NOT newness_known OR new_parties >= {_num(p.min_new_share)} * parties)""",
+            _judged(f"{x}_s", f"{x}_a", EVIDENCE["fan_in" if incoming else "fan_out"], p),
         ),
-        alerts=f"SELECT * FROM {x}_a ORDER BY k",
-        members=f"""SELECT a.k, m.n FROM {x}_a a JOIN {x}_m m ON m.k = a.k
-            UNION ALL SELECT a.k, mv.n FROM {x}_a a JOIN {x}_mv mv ON mv.k = a.k""",
+        alerts=f"SELECT * FROM {x}_s ORDER BY k",
+        members=f"""SELECT a.k, m.n FROM {x}_s a JOIN {x}_m m ON m.k = a.k
+            UNION ALL SELECT a.k, mv.n FROM {x}_s a JOIN {x}_mv mv ON mv.k = a.k""",
     )
+
+
+def _oneoff(table: str, pairs: str) -> str:
+    """Per candidate `k`, its distinct counterparties (`pairs`: k, other) with at most three
+    transfers in the whole extract."""
+    return f"""
+CREATE OR REPLACE TEMP TABLE {table} AS
+WITH p AS ({pairs}),
+activity AS (
+    SELECT acc, COUNT(*) AS transfers FROM flows
+    WHERE acc IN (SELECT other FROM p) GROUP BY acc
+)
+SELECT p.k, COUNT(DISTINCT p.other) AS oneoff FROM p
+JOIN activity a ON a.acc = p.other WHERE a.transfers <= 3 GROUP BY p.k"""
+
+
+def _judged(table: str, candidates: str, evidence: Evidence, p: Any) -> str:
+    """The candidates with their features and evidence score, kept from the threshold up."""
+    return f"""
+CREATE OR REPLACE TEMP TABLE {table} AS
+SELECT * FROM (
+    SELECT *, {evidence.score_sql()} AS evidence
+    FROM (SELECT *, {evidence.columns_sql()} FROM {candidates}) f
+) q WHERE evidence >= {_num(p.min_evidence)}"""
 
 
 def _episodes(table: str, windows_table: str, windows: int, hop: str) -> str:
@@ -353,21 +384,36 @@ def scatter_gather(p: ScatterGatherParams, s: TypologySettings) -> Script:
 
 
 def pass_through(p: PassThroughParams, s: TypologySettings) -> Script:
-    """Episodes where money arrives and (nearly) all of it leaves within days, repeatedly."""
+    """Episodes where money arrives and (nearly) all of it leaves within days, once or again;
+    judged by their features (episodes, residue, stay, one-off counterparties, share of all the
+    account received, size)."""
+    members = """SELECT a.k, s.n, s.other FROM pt_c a JOIN pt_q q ON q.acc = a.acc
+        AND q.view = a.view AND q.series = a.series
+        JOIN pt_s s ON s.acc = q.acc AND s.view = q.view AND s.run = q.run"""
     return Script(
         steps=(
-            f"""CREATE OR REPLACE TEMP TABLE pt_f AS
-            SELECT acc, n, ts, pkr, outgoing FROM flows
-            WHERE domestic AND pkr >= {_num(p.min_amount_pkr)}""",
-            _runs("pt_s", "pt_f", "acc", _secs(p.max_gap_days)),
+            # Two views of each account's flows: all of them (view 0), and only its dealings with
+            # counterparties met once in the extract, and cash (view 1), where an account's
+            # habitual traffic (rent, wages, family) would otherwise run into the episodes.
+            f"""CREATE OR REPLACE TEMP TABLE pt_o AS
+            SELECT f.acc, f.other, f.n, f.ts, f.pkr, f.outgoing, h.acc IS NULL AS once
+            FROM flows f
+            LEFT JOIN (SELECT acc, other FROM flows WHERE other IS NOT NULL
+                GROUP BY acc, other HAVING COUNT(*) > 1) h
+                ON h.acc = f.acc AND h.other = f.other
+            WHERE f.domestic AND f.pkr >= {_num(p.min_amount_pkr)}""",
+            """CREATE OR REPLACE TEMP TABLE pt_f AS
+            SELECT acc, other, n, ts, pkr, outgoing, 0 AS view FROM pt_o
+            UNION ALL SELECT acc, other, n, ts, pkr, outgoing, 1 AS view FROM pt_o WHERE once""",
+            _runs("pt_s", "pt_f", "acc, view", _secs(p.max_gap_days)),
             f"""CREATE OR REPLACE TEMP TABLE pt_ep AS
-            SELECT acc, run,
+            SELECT acc, view, run,
                 SUM(CASE WHEN outgoing THEN 0 ELSE pkr END) AS money_in,
                 SUM(CASE WHEN outgoing THEN pkr ELSE 0 END) AS money_out,
                 MIN(CASE WHEN outgoing THEN NULL ELSE ts END) AS first_in,
                 MIN(CASE WHEN outgoing THEN ts ELSE NULL END) AS first_out,
                 MIN(ts) AS first_ts, MAX(ts) AS last_ts
-            FROM pt_s GROUP BY acc, run
+            FROM pt_s GROUP BY acc, view, run
             HAVING SUM(CASE WHEN outgoing THEN 0 ELSE pkr END) >= {_num(p.min_total_pkr)}
                 AND SUM(CASE WHEN outgoing THEN pkr ELSE 0 END)
                     <= SUM(CASE WHEN outgoing THEN 0 ELSE pkr END)
@@ -378,24 +424,39 @@ def pass_through(p: PassThroughParams, s: TypologySettings) -> Script:
             # Episodes of one account recurring within `recurrence_days` make one alert.
             f"""CREATE OR REPLACE TEMP TABLE pt_q AS
             WITH marked AS (
-                SELECT *, CASE WHEN first_ts - LAG(last_ts) OVER (PARTITION BY acc
+                SELECT *, CASE WHEN first_ts - LAG(last_ts) OVER (PARTITION BY acc, view
                     ORDER BY first_ts) <= {_secs(p.recurrence_days)} THEN 0 ELSE 1 END AS starts
                 FROM pt_ep
             )
-            SELECT *, SUM(starts) OVER (PARTITION BY acc ORDER BY first_ts
+            SELECT *, SUM(starts) OVER (PARTITION BY acc, view ORDER BY first_ts
                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS series
             FROM marked""",
-            f"""CREATE OR REPLACE TEMP TABLE pt_a AS
-            SELECT ROW_NUMBER() OVER (ORDER BY acc, series) AS k, acc, series,
+            f"""CREATE OR REPLACE TEMP TABLE pt_c0 AS
+            SELECT ROW_NUMBER() OVER (ORDER BY acc, view, series) AS k, acc, view, series,
                 COUNT(*) AS episodes, SUM(money_in) AS money_in, SUM(money_out) AS money_out,
                 MIN(first_ts) AS first_ts, MAX(last_ts) AS last_ts,
                 MAX(last_ts - first_ts) AS longest
-            FROM pt_q GROUP BY acc, series HAVING COUNT(*) >= {p.min_episodes}""",
+            FROM pt_q GROUP BY acc, view, series HAVING COUNT(*) >= {p.min_episodes}""",
+            # The second view only adds what the first did not find.
+            """CREATE OR REPLACE TEMP TABLE pt_c AS
+            SELECT c.* FROM pt_c0 c LEFT JOIN (
+                SELECT DISTINCT c.k FROM pt_c0 c JOIN pt_c0 d ON d.acc = c.acc AND c.view = 1
+                    AND d.view = 0 AND d.first_ts <= c.last_ts AND d.last_ts >= c.first_ts
+            ) x ON x.k = c.k WHERE x.k IS NULL""",
+            f"CREATE OR REPLACE TEMP TABLE pt_m AS {members}",
+            _oneoff("pt_one", "SELECT k, other FROM pt_m WHERE other IS NOT NULL"),
+            """CREATE OR REPLACE TEMP TABLE pt_a AS
+            SELECT c.*, COALESCE(one.oneoff, 0) AS oneoff, pa.parties, r.received
+            FROM pt_c c
+            JOIN (SELECT k, COUNT(DISTINCT COALESCE(other, -n)) AS parties FROM pt_m
+                GROUP BY k) pa ON pa.k = c.k
+            JOIN (SELECT acc, SUM(pkr) AS received FROM flows WHERE NOT outgoing
+                AND acc IN (SELECT acc FROM pt_c) GROUP BY acc) r ON r.acc = c.acc
+            LEFT JOIN pt_one one ON one.k = c.k""",
+            _judged("pt_j", "pt_a", EVIDENCE["pass_through"], p),
         ),
-        alerts="SELECT * FROM pt_a ORDER BY k",
-        members="""SELECT a.k, s.n FROM pt_a a JOIN pt_q q ON q.acc = a.acc
-                AND q.series = a.series
-            JOIN pt_s s ON s.acc = q.acc AND s.run = q.run""",
+        alerts="SELECT * FROM pt_j ORDER BY k",
+        members="SELECT m.k, m.n FROM pt_j a JOIN pt_m m ON m.k = a.k",
     )
 
 
