@@ -52,8 +52,11 @@ class Evidence:
 
     def score_sql(self) -> str:
         """The score over the `f_<name>` columns, in the SQL both engines share."""
-        terms = " + ".join(f"({f.direction * f.weight!r}) * f_{f.name}" for f in self.features)
-        return f"1.0 / (1.0 + EXP(-({self.intercept!r} + {terms})))"
+        # Literals as DOUBLE: both engines would otherwise read them as fixed-point decimals.
+        terms = " + ".join(
+            f"CAST({f.direction * f.weight!r} AS DOUBLE) * f_{f.name}" for f in self.features
+        )
+        return f"1.0 / (1.0 + EXP(-(CAST({self.intercept!r} AS DOUBLE) + {terms})))"
 
     def score(self, values: Mapping[str, float]) -> float:
         z = self.intercept + sum(f.contribution(values[f.name]) for f in self.features)
