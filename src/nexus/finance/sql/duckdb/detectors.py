@@ -347,11 +347,14 @@ def cycle(p: CycleParams, s: TypologySettings) -> Script:
         "CREATE OR REPLACE TEMP TABLE cy_c AS SELECT ROW_NUMBER() OVER (ORDER BY o, t0, n1) "
         f"AS k, c.* FROM ({' UNION ALL '.join(closed)}) c"
     )
+    # The cycles' transfers one per row, then an equality join (a join on `n IN (n1, …)` would
+    # compare every cycle with every transfer).
+    hops = " UNION ALL ".join(
+        f"SELECT k, n{j} AS n FROM cy_c WHERE n{j} IS NOT NULL" for j in range(1, longest + 1)
+    )
     steps.append(
-        """CREATE OR REPLACE TEMP TABLE cy_m AS
-        SELECT c.k, e.n, e.pkr, e.ts, e.b FROM cy_c c JOIN cy_e e ON e.n IN ("""
-        + ", ".join(f"c.n{j}" for j in range(1, longest + 1))
-        + ")"
+        f"""CREATE OR REPLACE TEMP TABLE cy_m AS
+        SELECT c.k, e.n, e.pkr, e.ts, e.b FROM ({hops}) c JOIN cy_e e ON e.n = c.n"""
     )
     return Script(
         steps=tuple(steps),
