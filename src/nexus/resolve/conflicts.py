@@ -319,6 +319,16 @@ def split_conflicts(
         ascending=[False, True, True],
         kind="mergesort",
     )
+    # The links of each suspect cluster, strongest first, grouped once: a mask over all the
+    # links per cluster is quadratic (a million records stalled there for minutes on end).
+    links: dict[str, list[tuple[str, str]]] = {}
+    for a, b, c in zip(
+        chosen["unique_id_l"],
+        chosen["unique_id_r"],
+        chosen["unique_id_l"].map(clusters),
+        strict=True,
+    ):
+        links.setdefault(c, []).append((str(a), str(b)))
     out = dict(clusters)
     moved: set[str] = set()
     for cluster in sorted(suspect):
@@ -333,10 +343,9 @@ def split_conflicts(
                 r = parent[r]
             return r
 
-        mine = chosen[chosen["unique_id_l"].map(clusters) == cluster]
-        for a, b in zip(mine["unique_id_l"], mine["unique_id_r"], strict=True):
-            ra, rb = root(str(a)), root(str(b))
-            ia, ib = _text(numbers.get(str(a))), _text(numbers.get(str(b)))
+        for a, b in links.get(cluster, []):
+            ra, rb = root(a), root(b)
+            ia, ib = _text(numbers.get(a)), _text(numbers.get(b))
             identified = bool(ia and ib and _close(ia, ib))
             if ra == rb or _conflicting(parts[ra], parts[rb], identified):
                 continue
