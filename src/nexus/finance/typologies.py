@@ -40,7 +40,6 @@ ALERT_COLUMNS: tuple[str, ...] = (
 DAY = 86_400
 # An alert mostly made of transactions a more specific alert already holds adds nothing.
 COVERED = 0.8
-# Candidate columns holding account keys and moments (epoch seconds), shown readably.
 # Most specific explanation first. Money passed through again and again describes an account
 # that many paid (or that paid many) in those episodes better than a fan does; a fan of ten or
 # more counterparties is a fan first, but a sleeper's burst to or from a handful is the sleeper;
@@ -60,6 +59,7 @@ SPECIFICITY = (
     "high_risk",
     "pass_through_once",
 )
+# Candidate columns holding account keys and moments (epoch seconds), shown readably.
 ACCOUNT_KEYS = frozenset({"acc", "partner", "destination"})
 MOMENT_KEYS = frozenset({"first_ts", "last_ts", "t_from", "t_to"})
 
@@ -466,8 +466,8 @@ def scan(
 
 def reconcile(findings: Iterable[Finding]) -> list[Finding]:
     """Keep the most specific explanation of each set of transactions: in SPECIFICITY order, an
-    alert whose transactions are mostly held by one alert already kept is
-    dropped, and that alert notes the other typology it also fits. Then strongest first."""
+    alert whose transactions are mostly held by one alert already kept is dropped, and that
+    alert notes the other typology it also fits. Then strongest first."""
 
     def specificity(f: Finding) -> int:
         if f.kind == "pass_through" and int(f.details.get("episodes", 1)) < 2:
