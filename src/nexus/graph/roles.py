@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -542,11 +543,7 @@ def _apart(
     more outside; those with more ties outside than in dropped again. Kept if `min_core` or
     more and clearly apart: ties inside at least `apart` times the ties leaving it."""
     found: list[set[int]] = []
-    for v in sorted(range(len(near)), key=lambda v: (-len(near[v]), v)):
-        if len(near[v]) < opts.min_dense - 1:
-            break
-        if label[v] >= 0 or _go_between(v, near, weight, opts.strong):
-            continue
+    for v in _seeds(label, near, weight, opts):
         free = {u for u in near[v] if label[u] < 0 and membership[u] == membership[v]}
         group = free | {v}
         changed = True
@@ -573,6 +570,18 @@ def _apart(
     return found
 
 
+def _seeds(
+    label: np.ndarray, near: list[set[int]], weight: list[dict[int, float]], opts: RoleOptions
+) -> Iterator[int]:
+    """Who may start a group the truss misses, most ties first: enough ties, in no group yet
+    (read as each is reached, so a group just formed is skipped), and no go-between."""
+    for v in sorted(range(len(near)), key=lambda v: (-len(near[v]), v)):
+        if len(near[v]) < opts.min_dense - 1:
+            return
+        if label[v] < 0 and not _go_between(v, near, weight, opts.strong):
+            yield v
+
+
 def _go_between(
     v: int, near: list[set[int]], weight: list[dict[int, float]], strong: float
 ) -> bool:
@@ -593,11 +602,7 @@ def _stars(
     of its neighbours in its community tied to another of them or to nobody else, if they are
     `min_dense` or more."""
     found: list[set[int]] = []
-    for v in sorted(range(len(near)), key=lambda v: (-len(near[v]), v)):
-        if len(near[v]) < opts.min_dense - 1:
-            break
-        if label[v] >= 0 or _go_between(v, near, weight, opts.strong):
-            continue
+    for v in _seeds(label, near, weight, opts):
         ego = {u for u in near[v] if label[u] < 0 and membership[u] == membership[v]}
         ego.add(v)
         group = {v} | {u for u in ego if u != v and (len(near[u]) == 1 or len(near[u] & ego) >= 2)}
