@@ -124,13 +124,15 @@ def structuring(p: StructuringParams, s: TypologySettings) -> Script:
 
 
 def _fan(x: str, p: FanParams, incoming: bool) -> Script:
-    """Fan-in (incoming) or fan-out: many distinct counterparties in a short window, few of them
-    seen before or after, a burst against the account's usual pace, and the money moved on
-    (fan-in) or just received (fan-out)."""
+    """Fan-in (incoming) or fan-out: candidates with many distinct counterparties in a short
+    window, judged by their evidence (few counterparties seen before or after, one-off ones, a
+    burst against the account's usual pace, the money moved on (fan-in) or just received
+    (fan-out) …)."""
     windows = max(1, math.ceil(p.window_days / p.hop_days))
     hop = _secs(p.hop_days)
     me, them = ("payee", "payer") if incoming else ("payer", "payee")
     direction = "FALSE" if incoming else "TRUE"
+    name = "fan_in" if incoming else "fan_out"
     lookback = _secs(p.lookback_days)
     onward = _secs(p.onward_days)
     new_days = _secs(p.new_account_days)
@@ -235,7 +237,7 @@ def _fan(x: str, p: FanParams, incoming: bool) -> Script:
                 AND moved <= {_num(p.max_onward_share)} * total
                 -- where the extract is long enough to tell, enough counterparties are new
                 AND (NOT newness_known OR new_parties >= {_num(p.min_new_share)} * parties)""",
-            _judged(f"{x}_s", f"{x}_a", EVIDENCE["fan_in" if incoming else "fan_out"], p),
+            _judged(f"{x}_s", f"{x}_a", EVIDENCE[name], p.min_evidence),
         ),
         alerts=f"SELECT * FROM {x}_s ORDER BY k",
         members=f"""SELECT a.k, m.n FROM {x}_s a JOIN {x}_m m ON m.k = a.k
@@ -257,14 +259,14 @@ SELECT p.k, COUNT(DISTINCT p.other) AS oneoff FROM p
 JOIN activity a ON a.acc = p.other WHERE a.transfers <= 3 GROUP BY p.k"""
 
 
-def _judged(table: str, candidates: str, evidence: Evidence, p: Any) -> str:
+def _judged(table: str, candidates: str, evidence: Evidence, threshold: float) -> str:
     """The candidates with their features and evidence score, kept from the threshold up."""
     return f"""
 CREATE OR REPLACE TEMP TABLE {table} AS
 SELECT * FROM (
     SELECT *, {evidence.score_sql()} AS evidence
     FROM (SELECT *, {evidence.columns_sql()} FROM {candidates}) f
-) q WHERE evidence >= {_num(p.min_evidence)}"""
+) q WHERE evidence >= {_num(threshold)}"""
 
 
 def _episodes(table: str, windows_table: str, windows: int, hop: str) -> str:
@@ -456,7 +458,7 @@ def pass_through(p: PassThroughParams, s: TypologySettings) -> Script:
             JOIN (SELECT acc, SUM(pkr) AS received FROM flows WHERE NOT outgoing
                 AND acc IN (SELECT acc FROM pt_c) GROUP BY acc) r ON r.acc = c.acc
             LEFT JOIN pt_one one ON one.k = c.k""",
-            _judged("pt_j", "pt_a", EVIDENCE["pass_through"], p),
+            _judged("pt_j", "pt_a", EVIDENCE["pass_through"], p.min_evidence),
         ),
         alerts="SELECT * FROM pt_j ORDER BY k",
         members="SELECT m.k, m.n FROM pt_j a JOIN pt_m m ON m.k = a.k",
