@@ -36,3 +36,4 @@ def test_spark_finds_the_same_alerts_as_duckdb(extract: Path) -> None:
     assert len({f.kind for f in expected}) >= 5
     assert [alert_id(f) for f in found] == [alert_id(f) for f in expected]
     assert [f.reasons for f in found] == [f.reasons for f in expected]
+    assert [f.details["graph"] for f in found] == [f.details["graph"] for f in expected]

@@ -7,7 +7,9 @@ belong to planted patterns. No detector sees a label.
 
 from __future__ import annotations
 
+import csv
 import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,6 +118,37 @@ def test_every_alert_carries_its_reasons_transactions_and_accounts(scanned: Scan
         assert finding.reasons and all(isinstance(r, str) and r for r in finding.reasons)
         assert finding.transactions and finding.entities
         assert finding.details
+
+
+def test_every_alert_places_its_core_account_in_the_whole_extract(scanned: Scanned) -> None:
+    payers: dict[str, set[str]] = {}
+    payees: dict[str, set[str]] = {}
+    received: Counter[str] = Counter()
+    sent: Counter[str] = Counter()
+    with scanned.csv.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            payer, payee = row["payer_account"], row["beneficiary_account"]
+            sent[payer] += 1
+            received[payee] += 1
+            if payee != "CASH":
+                payees.setdefault(payer, set()).add(payee)
+            if payer != "CASH":
+                payers.setdefault(payee, set()).add(payer)
+    single = [f for f in scanned.findings if f.kind in ("fan_in", "fan_out", "pass_through")]
+    assert len(single) >= 5
+    for finding in single:
+        account, graph = finding.entities[0], finding.details["graph"]
+        assert graph["payers"] == len(payers.get(account, ()))
+        assert graph["payees"] == len(payees.get(account, ()))
+        assert (graph["received_count"], graph["sent_count"]) == (received[account], sent[account])
+        assert 0.0 <= graph["balance"] <= 1.0
+    for finding in scanned.findings:
+        others = [
+            f
+            for f in scanned.findings
+            if f is not finding and set(f.entities) & set(finding.entities)
+        ]
+        assert finding.details["graph"]["other_alerts"] == len(others)
 
 
 def test_alert_ids_are_stable_from_one_scan_to_the_next(scanned: Scanned) -> None:

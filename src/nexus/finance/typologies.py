@@ -17,7 +17,13 @@ from typing import IO, Any
 
 from nexus.finance.evidence import EVIDENCE
 from nexus.finance.findings import Finding
-from nexus.finance.sql import DETECTOR_NAMES, Candidates, TransactionEngine, TransactionRow
+from nexus.finance.sql import (
+    DETECTOR_NAMES,
+    AccountProfile,
+    Candidates,
+    TransactionEngine,
+    TransactionRow,
+)
 from nexus.settings import TypologySettings
 
 __all__ = [
@@ -73,6 +79,7 @@ class _Context:
     accounts: Mapping[int, str]
     settings: TypologySettings
     entity_of: Mapping[str, str]
+    profiles: Mapping[int, AccountProfile]
 
     def members(self, row: Mapping[str, Any]) -> list[TransactionRow]:
         numbers = sorted(set(self.found.members.get(int(row["k"]), [])))
@@ -100,6 +107,7 @@ class _Context:
         # and the accounts at its core (not its transactions, which grow).
         subjects = [self.entity_of.get(a, a) for a in accounts[: len(core)]]
         details["key"] = f"{kind}:{'+'.join(subjects)}"
+        details["graph"] = self.neighbourhood(core)
         return Finding(
             kind=kind,
             score=round(min(max(score, 0.0), 1.0), 3),
@@ -108,6 +116,26 @@ class _Context:
             entities=tuple(self.entity_of.get(a, a) for a in accounts),
             details=details,
         )
+
+    def neighbourhood(self, core: Sequence[Any]) -> dict[str, float]:
+        """The core accounts' place in the whole extract, beyond the pattern's own transfers:
+        the widest fan of payers and of payees, transfers and PKR each way, how evenly money
+        in was matched by money out (1 = all of it left again), and the longest active span."""
+        found = [self.profiles[int(a)] for a in core if int(a) in self.profiles]
+        if not found:
+            return {}
+        received = sum(p.received for p in found)
+        sent = sum(p.sent for p in found)
+        return {
+            "payers": max(p.payers for p in found),
+            "payees": max(p.payees for p in found),
+            "received_count": sum(p.received_count for p in found),
+            "sent_count": sum(p.sent_count for p in found),
+            "received": round(received, 2),
+            "sent": round(sent, 2),
+            "balance": round(min(received, sent) / max(received, sent, 1.0), 3),
+            "span_days": round(max(p.span for p in found) / DAY, 2),
+        }
 
     def _detail(self, key: str, value: Any) -> Any:
         """A figure as an analyst reads it: accounts by number, moments as dates and times."""
@@ -430,7 +458,11 @@ def _contexts(
     missing = sorted(keys - accounts.keys())
     if missing:
         accounts.update(engine.accounts(missing))
-    return {name: _Context(c, rows, accounts, settings, entity_of) for name, c in found.items()}
+    profiles = engine.account_profiles(sorted(keys))
+    return {
+        name: _Context(c, rows, accounts, settings, entity_of, profiles)
+        for name, c in found.items()
+    }
 
 
 def run_detector(
@@ -461,7 +493,22 @@ def scan(
         progress("explaining")
     contexts = _contexts(engine, found, settings, entity_of or {})
     findings = [f for name in chosen for f in DETECTORS[name](contexts[name])]
-    return reconcile(findings)
+    return _with_other_alerts(reconcile(findings))
+
+
+def _with_other_alerts(findings: Sequence[Finding]) -> list[Finding]:
+    """Each alert's count of the other alerts that name one of its accounts (the graph figure
+    that tells a lone look-alike from one piece of a laundering network), in `graph`."""
+    naming: dict[str, set[int]] = {}
+    for index, finding in enumerate(findings):
+        for entity in finding.entities:
+            naming.setdefault(entity, set()).add(index)
+    out = []
+    for index, finding in enumerate(findings):
+        others = set().union(*(naming[e] for e in finding.entities)) - {index}
+        graph = {**finding.details.get("graph", {}), "other_alerts": len(others)}
+        out.append(replace(finding, details={**finding.details, "graph": graph}))
+    return out
 
 
 def reconcile(findings: Iterable[Finding]) -> list[Finding]:

@@ -21,7 +21,9 @@ from nexus.settings import TypologySettings
 
 __all__ = [
     "DETECTOR_NAMES",
+    "PROFILE_SQL",
     "SCAN_COLUMNS",
+    "AccountProfile",
     "Candidates",
     "LoadReport",
     "RowError",
@@ -115,6 +117,33 @@ class Candidates:
     members: dict[int, list[int]]
 
 
+# Each account's place in the whole extract: the vertex figures a graph feature preprocessor
+# (GFP) hands a learnt model beside the pattern's own, in the SQL both dialects share.
+PROFILE_SQL = """SELECT acc,
+    COUNT(DISTINCT CASE WHEN NOT outgoing THEN other END) AS payers,
+    COUNT(DISTINCT CASE WHEN outgoing THEN other END) AS payees,
+    SUM(CASE WHEN outgoing THEN 0 ELSE 1 END) AS received_count,
+    SUM(CASE WHEN outgoing THEN 1 ELSE 0 END) AS sent_count,
+    SUM(CASE WHEN outgoing THEN 0 ELSE pkr END) AS received,
+    SUM(CASE WHEN outgoing THEN pkr ELSE 0 END) AS sent,
+    MAX(ts) - MIN(ts) AS span
+FROM flows GROUP BY acc"""
+
+
+@dataclass(frozen=True)
+class AccountProfile:
+    """One account over the whole extract: distinct accounts paying it and paid by it (cash is
+    no account), transfers and PKR each way, and seconds from its first transfer to its last."""
+
+    payers: int
+    payees: int
+    received_count: int
+    sent_count: int
+    received: float
+    sent: float
+    span: int
+
+
 class TransactionEngine(ABC):
     """Transactions held by one SQL engine, with one query per typology detector."""
 
@@ -144,6 +173,19 @@ class TransactionEngine(ABC):
     @abstractmethod
     def transactions(self, numbers: Sequence[int]) -> Mapping[int, TransactionRow]:
         """The transactions with these engine numbers."""
+
+    def account_profiles(self, keys: Sequence[int]) -> Mapping[int, AccountProfile]:
+        """The profile of each of these internal account keys."""
+        return {
+            int(r[0]): AccountProfile(
+                int(r[1]), int(r[2]), int(r[3]), int(r[4]), float(r[5]), float(r[6]), int(r[7])
+            )
+            for r in self._lookup(PROFILE_SQL, "acc", keys)
+        }
+
+    @abstractmethod
+    def _lookup(self, query: str, key: str, values: Sequence[int]) -> list[Any]:
+        """The rows of `query` whose column `key` holds one of `values`."""
 
     @abstractmethod
     def close(self) -> None: ...
