@@ -1,12 +1,8 @@
 """Precision guards between scored pairs and clusters: a match that rests on names alone goes to
 review, never into a cluster, and a cluster holding two people's identifiers is split.
 
-At national scale names are the weakest evidence there is: among a million records the same
-written name belongs to different people far more often than to one. So a pair is *corroborated*
-only when something beyond the name agrees — an identifier (exactly or one digit off), a shared
-phone, bank account or vehicle, a date of birth (exact, day and month swapped, one digit off),
-the father's name (exact, skeleton, one within the other) or most of an address. An uncorroborated
-pair, however probable, is for an analyst (`split_pairs`).
+A pair is *corroborated* when something beyond the name agrees (nexus.resolve.corroboration);
+an uncorroborated pair, however probable, is for an analyst (`split_pairs`).
 
 Clusters are then checked for internal conflicts: two identifiers more than one digit apart, or
 two dates of birth that no typing slip explains. A conflicting cluster is rebuilt from its own
@@ -24,6 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nexus.resolve.corroboration import CORROBORATING, corroborated, corroborated_pair
+
 __all__ = [
     "CORROBORATING",
     "Guarded",
@@ -34,56 +32,7 @@ __all__ = [
     "split_pairs",
 ]
 
-# Explanation features (MatchPair) whose agreement corroborates a name: feature -> levels that
-# count. The comparisons' "names differ" levels of shared contacts do not count.
-CORROBORATING: dict[str, tuple[str, ...]] = {
-    "CNIC": ("exact match", "one digit off"),
-    "Registration number": ("exact match", "one digit off"),
-    "Phone": ("shared number",),
-    "Bank account": ("shared account",),
-    "Vehicle": ("shared vehicle",),
-    "Date of birth": ("exact match", "day and month swapped", "one digit off"),
-    "Father's name": (
-        "exact match",
-        "skeleton match",
-        "one name within the other",
-        "similar spelling",
-    ),
-    "Address": ("most words shared",),
-}
-_ADDRESS_SHARE = 0.6  # Jaccard of address words that corroborates (the comparison's top level)
-_ADDRESS_WORDS = 2  # an address of one word ("Lahore") says too little
-# A father's name (an address) corroborates only when fewer than this many *other* records are
-# expected to bear the same name and the same father's name (address) by chance: _coincidences.
-FATHER_COINCIDENCE = 0.05
-ADDRESS_COINCIDENCE = 0.01  # a neighbourhood is shared by more people than a father's name
-NEAR_DATES = 20  # valid dates one slip (a digit, day and month swapped) from a given date
 DOB_SLIPS = 2  # digits two writings of one date of birth may differ in (Febrl's typos: 2)
-
-
-def corroborated_pair(pair: Any) -> bool:
-    """True when a MatchPair's explanation shows agreement beyond the names (see CORROBORATING)."""
-    for item in pair.explanation:
-        levels = CORROBORATING.get(item.feature)
-        if levels and item.level in levels and (item.weight is None or item.weight > 0):
-            return True
-    return False
-
-
-# -- corroboration from feature frames ------------------------------------------------------------
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """At most one character inserted, deleted, substituted, or two adjacent ones swapped."""
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        return _close(a, b)
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    i = next((i for i in range(len(short)) if short[i] != long[i]), len(short))
-    return short[i:] == long[i + 1 :]
 
 
 def _transposed(a: str, b: str) -> bool:
@@ -105,19 +54,8 @@ def _close(a: str, b: str) -> bool:
     return sum(x != y for x, y in zip(a, b, strict=True)) == 1 or _transposed(a, b)
 
 
-def _items(value: Any) -> frozenset[str]:
-    if value is None or isinstance(value, float | str):
-        return frozenset() if not isinstance(value, str) else frozenset((value,))
-    try:
-        return frozenset(str(v) for v in value)
-    except TypeError:
-        return frozenset()
-
-
 def _text(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if value is pd.NA:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return None
     text = str(value)
     return text or None
@@ -125,99 +63,6 @@ def _text(value: Any) -> str | None:
 
 def _column(frame: pd.DataFrame, name: str) -> list[Any]:
     return frame[name].tolist() if name in frame.columns else [None] * len(frame)
-
-
-def corroborated(frame: pd.DataFrame, pairs: pd.DataFrame) -> np.ndarray:
-    """For each pair (unique_id_l, unique_id_r) of `pairs`, whether the records of `frame` (a
-    person or organisation feature frame) agree on something beyond their names.
-    """
-    if pairs.empty:
-        return np.zeros(0, dtype=bool)
-    position = {str(u): i for i, u in enumerate(frame["unique_id"].astype(str))}
-    left = [position[str(u)] for u in pairs["unique_id_l"]]
-    right = [position[str(u)] for u in pairs["unique_id_r"]]
-    identifier = "id_number" if "id_number" in frame.columns else "registration"
-    ids = [_text(v) for v in _column(frame, identifier)]
-    dobs = [_text(v) for v in _column(frame, "dob")]
-    swapped = [_text(v) for v in _column(frame, "dob_swapped")]
-    fathers = [_text(v) for v in _column(frame, "father_key")]
-    father_skeletons = [_text(v) for v in _column(frame, "father_skeleton")]
-    father_tokens = [_items(v) for v in _column(frame, "father_tokens")]
-    contacts = [[_items(v) for v in _column(frame, c)] for c in ("phones", "accounts", "vehicles")]
-    addresses = [_items(v) for v in _column(frame, "address_tokens")]
-    expected = _coincidences(frame, left, right, _column(frame, "father_key"))
-    places = [" ".join(sorted(a)) if a else None for a in addresses]
-    expected_place = _coincidences(frame, left, right, places)
-    expected_dob = _coincidences(frame, left, right, _column(frame, "dob"))
-    keys = [_text(v) for v in _column(frame, "name_key")]
-    skeletons = [_text(v) for v in _column(frame, "name_skeleton")]
-    tokens = [_items(v) for v in _column(frame, "tokens")]
-    out = np.zeros(len(left), dtype=bool)
-    for k, (a, b) in enumerate(zip(left, right, strict=True)):
-        ia, ib = ids[a], ids[b]
-        if ia and ib and _close(ia, ib):
-            out[k] = True
-            continue
-        # Without the names agreeing (the same key or skeleton, or one within the other) only
-        # an identifier corroborates: "Muhammad Ali Khan" and "Muhammad Hussain Khan" born a
-        # digit apart are two people in any large population.
-        ta_, tb_ = tokens[a], tokens[b]
-        ka, kb = keys[a], keys[b]
-        agree = (ka is not None and kb is not None and _one_edit(ka, kb)) or (
-            skeletons[a] is not None and skeletons[a] == skeletons[b]
-        )
-        if not (agree or (ta_ and tb_ and (ta_ <= tb_ or tb_ <= ta_))):
-            continue
-        if any(column[a] & column[b] for column in contacts):
-            out[k] = True
-            continue
-        da, db = dobs[a], dobs[b]
-        if da and db and len(da) == len(db) == 10:
-            # The same date by chance is (name bearers - 1) x the date's share; a date a slip
-            # away (swapped, one digit off) is about NEAR_DATES times as likely.
-            exact = da == db and expected_dob[k] < FATHER_COINCIDENCE
-            near = (da == swapped[b] or swapped[a] == db or _close(da, db)) and (
-                expected_dob[k] * NEAR_DATES < FATHER_COINCIDENCE
-            )
-            if exact or near:
-                out[k] = True
-                continue
-        fa, fb = fathers[a], fathers[b]
-        if fa and fb and expected[k] < FATHER_COINCIDENCE:
-            ta, tb = father_tokens[a], father_tokens[b]
-            if fa == fb or father_skeletons[a] == father_skeletons[b] or ta <= tb or tb <= ta:
-                out[k] = True
-                continue
-        aa, ab = addresses[a], addresses[b]
-        if (
-            expected_place[k] < ADDRESS_COINCIDENCE
-            and len(aa) >= _ADDRESS_WORDS
-            and len(ab) >= _ADDRESS_WORDS
-            and len(aa & ab) >= _ADDRESS_SHARE * len(aa | ab)
-        ):
-            out[k] = True
-    return out
-
-
-def _coincidences(
-    frame: pd.DataFrame, left: list[int], right: list[int], values: Sequence[Any]
-) -> np.ndarray:
-    """For each pair, how many other records are expected to bear its name and its father's
-    name (or address: `values`) by chance: (records with the name - 1) x (share of records
-    with the father's name),
-    both counted over the whole input, the more common side of the pair taken. It grows with
-    the names' frequency and with the population: "Muhammad Khan s/o Muhammad" in a million
-    records is many people, "Irfan Jatoi s/o Sohail" in two thousand most likely one.
-    """
-    if "name_key" not in frame.columns or len(frame) == 0:
-        return np.zeros(len(left))
-    names = frame["name_key"].map(frame["name_key"].value_counts()).fillna(1).to_numpy()
-    column = pd.Series(list(values), dtype=object)
-    fathers = column.map(column.value_counts()).fillna(1).to_numpy()
-    a, b = np.asarray(left, dtype=int), np.asarray(right, dtype=int)
-    name = np.maximum(names[a], names[b])
-    father = np.maximum(fathers[a], fathers[b])
-    return np.asarray((name - 1) * father / len(frame), dtype=float)
 
 
 def split_pairs(
@@ -404,21 +249,26 @@ def guard(matcher: Any, frame: pd.DataFrame, pairs: pd.DataFrame) -> Guarded:
 def _confidence(
     clusters: dict[str, str], edges: pd.DataFrame, records: set[str]
 ) -> dict[str, float]:
-    sizes: dict[str, int] = {}
-    for cluster in clusters.values():
-        sizes[cluster] = sizes.get(cluster, 0) + 1
-    inside: dict[str, float] = {}
-    outside: dict[str, float] = {}
-    for a, b, p in zip(
-        edges["unique_id_l"], edges["unique_id_r"], edges["match_probability"], strict=True
-    ):
-        for x, y in ((str(a), str(b)), (str(b), str(a))):
-            if x not in records:
-                continue
-            outside[x] = max(outside.get(x, 0.0), float(p))
-            if clusters.get(x) == clusters.get(y):
-                inside[x] = max(inside.get(x, 0.0), float(p))
+    """For the records of split clusters: the best link that holds each in its cluster, or for
+    one left alone 1 - its best link (1.0 without any).
+    """
+    left = edges["unique_id_l"].astype(str)
+    right = edges["unique_id_r"].astype(str)
+    probability = edges["match_probability"].astype(float)
+    both = pd.DataFrame(
+        {
+            "record": pd.concat([left, right], ignore_index=True),
+            "other": pd.concat([right, left], ignore_index=True),
+            "p": pd.concat([probability, probability], ignore_index=True),
+        }
+    )
+    both = both[both["record"].isin(records)]
+    cluster = pd.Series(clusters)
+    same = both["record"].map(cluster).to_numpy() == both["other"].map(cluster).to_numpy()
+    inside = both[same].groupby("record")["p"].max()
+    outside = both.groupby("record")["p"].max()
+    sizes = cluster.map(cluster.value_counts())
     return {
-        r: round(inside.get(r, 0.0) if sizes[clusters[r]] > 1 else 1.0 - outside.get(r, 0.0), 6)
+        r: round(float(inside.get(r, 0.0)) if sizes[r] > 1 else 1.0 - float(outside.get(r, 0.0)), 6)
         for r in records
     }
