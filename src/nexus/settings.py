@@ -85,6 +85,13 @@ class FanParams(_Params):
     min_new_share: float = _p(0, "Share of new counterparties (where it can be told).")
     min_burst: float = _p(0, "Transfers a day against the usual pace around the window.")
     min_evidence: float = _p(0.5, "Evidence score from which a candidate alerts.", ge=0, le=1)
+    textbook_history_days: float = _p(
+        30, "History the extract shows before a fan for the textbook bounds to decide.", ge=0
+    )
+    textbook_counterparties: int = _p(6, "Textbook fan: distinct counterparties.", ge=2)
+    textbook_repeat_share: float = _p(0.3, "Textbook fan: most repeats.", ge=0, le=1)
+    textbook_onward_share: float = _p(0.6, "Textbook fan: least moved on (or funded).", ge=0)
+    textbook_burst: float = _p(40, "Textbook fan: least pace against the usual.", ge=0)
 
 
 class CycleParams(_Params):

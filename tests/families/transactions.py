@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,7 @@ import pyarrow.csv as pacsv
 from nexus.finance.findings import Finding
 
 THRESHOLD_PKR = 2_000_000  # FMU currency transaction report threshold (cash)
-DAYS = 30
+DAYS = 30  # one month; an extract spans one or several
 HOUR = 3_600
 DAY = 86_400
 T0 = 1_709_251_200  # 2024-03-01T00:00:00Z
@@ -147,9 +147,11 @@ def _daytime(rng: np.random.Generator, days: Any) -> Any:
 class _World:
     """The population: accounts with roles, and a counter for accounts new to the data."""
 
-    def __init__(self, rng: np.random.Generator, accounts: int) -> None:
+    def __init__(self, rng: np.random.Generator, accounts: int, days: int = DAYS) -> None:
         self.rng = rng
         self.n = accounts
+        self.days = days  # the extract's length
+        self._kept: dict[str, Any] = {}
         foreign = max(50, int(accounts * rng.uniform(0.04, 0.08)))
         domestic = accounts - foreign
         order = rng.permutation(domestic)
@@ -179,14 +181,21 @@ class _World:
         pool = self.foreign if abroad else self.persons
         return int(self.rng.choice(pool))
 
+    def kept(self, key: str, make: Callable[[], Any]) -> Any:
+        """What stays the same from one month to the next (staff, customers, suppliers), drawn
+        the first time it is needed."""
+        if key not in self._kept:
+            self._kept[key] = make()
+        return self._kept[key]
+
     def countries(self) -> npt.NDArray[np.int64]:
         return np.concatenate([self.country, np.asarray(self.extra_country, dtype=np.int64)])
 
 
 # -- background ----------------------------------------------------------------------------------
-def _person_to_person(w: _World, rows: _Rows, count: int) -> None:
+def _person_to_person(w: _World, rows: _Rows, count: int, month: int) -> None:
     rng, persons = w.rng, w.persons
-    weights = rng.pareto(1.5, len(persons)) + 1
+    weights = w.kept("p2p", lambda: rng.pareto(1.5, len(persons)) + 1)
     payer_i = rng.choice(len(persons), count, p=weights / weights.sum())
     habitual = rng.random(count) < rng.uniform(0.5, 0.85)
     contact = (payer_i * 7919 + rng.integers(0, 6, count) * 104_729 + 13) % len(persons)
@@ -195,35 +204,49 @@ def _person_to_person(w: _World, rows: _Rows, count: int) -> None:
     pkr = np.round(rng.lognormal(np.log(_logu(rng, 3_000, 30_000)), 1.2, count), -1) + 10
     channel = np.where(rng.random(count) < 0.5, 2, 3)
     rows.add(
-        _daytime(rng, rng.uniform(0, DAYS, count)), persons[payer_i], persons[payee_i], pkr, channel
+        _daytime(rng, month * DAYS + rng.uniform(0, DAYS, count)),
+        persons[payer_i],
+        persons[payee_i],
+        pkr,
+        channel,
     )
 
 
-def _merchants(w: _World, rows: _Rows, count: int) -> None:
+def _merchants(w: _World, rows: _Rows, count: int, month: int) -> None:
     """Takings from many payers, most of them returning customers, swept on weekly."""
     rng, persons, m = w.rng, w.persons, w.merchants
-    weights = rng.pareto(1.2, len(m)) + 1
+    weights = w.kept("merchants", lambda: rng.pareto(1.2, len(m)) + 1)
     which = rng.choice(len(m), count, p=weights / weights.sum())
-    pool = rng.integers(30, 3_000, len(m))
+    pool = w.kept("customers", lambda: rng.integers(30, 3_000, len(m)))
     returning = rng.random(count) < rng.uniform(0.6, 0.95)
     regular = (which * 31_337 + rng.integers(0, 1 << 30, count) % pool[which] * 7_907) % len(
         persons
     )
     payer = persons[np.where(returning, regular, rng.integers(0, len(persons), count))]
-    median = _logu(rng, 500, 25_000, len(m))
+    median = w.kept("takings", lambda: _logu(rng, 500, 25_000, len(m)))
     pkr = np.round(rng.lognormal(np.log(median[which]), 0.9), -1) + 10
     days = rng.uniform(0, DAYS, count)
-    rows.add(_daytime(rng, days), payer, m[which], pkr, np.where(rng.random(count) < 0.6, 3, 2))
+    rows.add(
+        _daytime(rng, month * DAYS + days),
+        payer,
+        m[which],
+        pkr,
+        np.where(rng.random(count) < 0.6, 3, 2),
+    )
     # Weekly sweeps to the merchant's suppliers: a share of the week's takings.
     week = np.minimum(days // 7, 4).astype(np.int64)
     totals = np.bincount(which * 5 + week, weights=pkr, minlength=len(m) * 5)
-    suppliers = rng.choice(np.concatenate([m, w.employers]), (len(m), 3))
+    suppliers = w.kept(
+        "suppliers", lambda: rng.choice(np.concatenate([m, w.employers]), (len(m), 3))
+    )
     for cell in np.flatnonzero(totals > 0):
         k, wk = divmod(int(cell), 5)
         parts = int(rng.integers(1, 4))
         share = rng.uniform(0.4, 0.95) * totals[cell] * rng.dirichlet(np.ones(parts))
         rows.add(
-            _daytime(rng, np.full(parts, min(wk * 7 + rng.uniform(4, 7), DAYS - 0.1))),
+            _daytime(
+                rng, np.full(parts, month * DAYS + min(wk * 7 + rng.uniform(4, 7), DAYS - 0.1))
+            ),
             m[k],
             suppliers[k, rng.integers(0, 3, parts)],
             np.round(share, -2) + 100,
@@ -231,15 +254,20 @@ def _merchants(w: _World, rows: _Rows, count: int) -> None:
         )
 
 
-def _payrolls(w: _World, rows: _Rows, count: int) -> None:
+def _payrolls(w: _World, rows: _Rows, count: int, month: int) -> None:
     """Employers paying their staff (the same payees each time), funded by clients' invoices."""
     rng, persons = w.rng, w.persons
     made = 0
-    for e in rng.permutation(w.employers):
+    for e in w.kept("employers", lambda: rng.permutation(w.employers)):
         if made >= count:
             break
-        staff = rng.choice(persons, _logint(rng, 5, 150), replace=False)
-        salary = np.round(rng.lognormal(np.log(_logu(rng, 30_000, 150_000)), 0.4, len(staff)), -2)
+
+        def hire() -> tuple[IntArray, FloatArray]:
+            staff = rng.choice(persons, _logint(rng, 5, 150), replace=False)
+            pay = rng.lognormal(np.log(_logu(rng, 30_000, 150_000)), 0.4, len(staff))
+            return staff, np.round(pay, -2)
+
+        staff, salary = w.kept(f"staff{int(e)}", hire)
         paydays = (
             [rng.uniform(24, 29.5)]
             if rng.random() < 0.7
@@ -247,13 +275,13 @@ def _payrolls(w: _World, rows: _Rows, count: int) -> None:
         )
         part = 1.0 if len(paydays) == 1 else 0.5
         for day in paydays:
-            ts = T0 + int(day * DAY) + rng.integers(0, 6 * HOUR, len(staff))
+            ts = T0 + int((month * DAYS + day) * DAY) + rng.integers(0, 6 * HOUR, len(staff))
             rows.add(ts, int(e), staff, np.round(salary * part, -2) + 100, 2)
             made += len(staff)
         clients = _logint(rng, 2, 15)
         total = salary.sum() * rng.uniform(1.05, 1.5)
         rows.add(
-            _daytime(rng, rng.uniform(0, 24, clients)),
+            _daytime(rng, month * DAYS + rng.uniform(0, 24, clients)),
             rng.choice(np.concatenate([w.merchants, w.employers]), clients),
             int(e),
             np.round(total * rng.dirichlet(np.ones(clients)), -2) + 100,
@@ -261,7 +289,7 @@ def _payrolls(w: _World, rows: _Rows, count: int) -> None:
         )
 
 
-def _cash_shops(w: _World, rows: _Rows, count: int) -> None:
+def _cash_shops(w: _World, rows: _Rows, count: int, month: int) -> None:
     """Shops banking their takings in cash most days (some large), paying suppliers by wire."""
     rng = w.rng
     per_shop = max(1, count // max(len(w.shops), 1))
@@ -269,15 +297,15 @@ def _cash_shops(w: _World, rows: _Rows, count: int) -> None:
         days = np.flatnonzero(rng.random(DAYS) < rng.uniform(0.6, 1.0))[:per_shop]
         if not len(days):
             continue
-        median = _logu(rng, 20_000, 1_500_000)
+        median = w.kept(f"shop{int(s)}", lambda: float(_logu(rng, 20_000, 1_500_000)))
         pkr = np.round(rng.lognormal(np.log(median), 0.5, len(days)), -2) + 100
         branch = np.where(
             rng.random(len(days)) < 0.9, w.home_branch[s], rng.integers(0, w.branches, len(days))
         )
-        rows.add(_daytime(rng, days), CASH, int(s), pkr, 0, branch)
+        rows.add(_daytime(rng, month * DAYS + days), CASH, int(s), pkr, 0, branch)
         parts = int(rng.integers(2, 6))
         rows.add(
-            _daytime(rng, rng.uniform(0, DAYS, parts)),
+            _daytime(rng, month * DAYS + rng.uniform(0, DAYS, parts)),
             int(s),
             rng.choice(w.merchants, parts),
             np.round(pkr.sum() * rng.uniform(0.5, 0.9) * rng.dirichlet(np.ones(parts)), -2) + 100,
@@ -285,7 +313,7 @@ def _cash_shops(w: _World, rows: _Rows, count: int) -> None:
         )
 
 
-def _remittances(w: _World, rows: _Rows, count: int) -> None:
+def _remittances(w: _World, rows: _Rows, count: int, month: int) -> None:
     """Families abroad sending home (each sender to one household), and some payments out."""
     rng, persons, foreign = w.rng, w.persons, w.foreign
     inbound = int(count * rng.uniform(0.7, 0.9))
@@ -293,7 +321,7 @@ def _remittances(w: _World, rows: _Rows, count: int) -> None:
     home = persons[(sender * 2_654_435_761) % len(persons)]
     pkr = np.round(rng.lognormal(np.log(_logu(rng, 20_000, 150_000)), 0.7, inbound), -2) + 100
     rows.add(
-        _daytime(rng, rng.uniform(0, DAYS, inbound)),
+        _daytime(rng, month * DAYS + rng.uniform(0, DAYS, inbound)),
         sender,
         home,
         pkr,
@@ -302,7 +330,7 @@ def _remittances(w: _World, rows: _Rows, count: int) -> None:
     out = count - inbound
     payer = rng.choice(persons, out)
     rows.add(
-        _daytime(rng, rng.uniform(0, DAYS, out)),
+        _daytime(rng, month * DAYS + rng.uniform(0, DAYS, out)),
         payer,
         foreign[(payer * 40_503) % len(foreign)],
         np.round(rng.lognormal(np.log(_logu(rng, 30_000, 500_000)), 0.8, out), -2) + 100,
@@ -310,14 +338,14 @@ def _remittances(w: _World, rows: _Rows, count: int) -> None:
     )
 
 
-def _cash(w: _World, rows: _Rows, count: int) -> None:
+def _cash(w: _World, rows: _Rows, count: int, month: int) -> None:
     """Persons withdrawing cash (mostly) and depositing it."""
     rng, persons = w.rng, w.persons
     who = rng.choice(persons, count)
     pkr = np.round(rng.lognormal(np.log(_logu(rng, 5_000, 40_000)), 1.0, count), -2) + 100
     deposit = rng.random(count) < 0.3
     rows.add(
-        _daytime(rng, rng.uniform(0, DAYS, count)),
+        _daytime(rng, month * DAYS + rng.uniform(0, DAYS, count)),
         np.where(deposit, CASH, who),
         np.where(deposit, who, CASH),
         pkr,
@@ -351,13 +379,13 @@ class _Plant:
         return self.w.rng
 
     def start(self, span_days: float) -> float:
-        return float(self.rng.uniform(0, max(DAYS - span_days - 0.5, 0.1)))
+        return float(self.rng.uniform(0, max(self.w.days - span_days - 0.5, 0.1)))
 
     def pay(self, day: Any, payer: Any, payee: Any, pkr: Any, channel: Any = None) -> None:
         day = np.atleast_1d(np.asarray(day, dtype=np.float64))
         if channel is None:
             channel = np.where(self.rng.random(len(day)) < 0.7, 2, 3)
-        ts = T0 + np.minimum(day, DAYS - 1e-3) * DAY
+        ts = T0 + np.minimum(day, self.w.days - 1e-3) * DAY
         self.rows.add(
             ts.astype(np.int64), payer, payee, np.round(pkr, -1), channel, -1, self.number
         )
@@ -447,7 +475,7 @@ def _structuring(p: _Plant) -> None:
     t = p.start(span)
     branches = rng.integers(0, p.w.branches, _logint(rng, 1, 5))
     day = t + np.sort(rng.uniform(0, span, deposits))
-    ts = T0 + (np.minimum(day, DAYS - 1e-3) * DAY).astype(np.int64)
+    ts = T0 + (np.minimum(day, p.w.days - 1e-3) * DAY).astype(np.int64)
     p.rows.add(ts, CASH, acc, pkr, 0, rng.choice(branches, deposits), p.number)
     if rng.random() < 0.5:
         p.pay(
@@ -497,7 +525,7 @@ def _hawala(p: _Plant) -> None:
     cash = rng.random(m) < rng.uniform(0, 1)
     payers = np.asarray([CASH if c else p.w.party(p.fresh) for c in cash])
     branch = np.where(cash, rng.integers(0, p.w.branches, m), -1)
-    ts = T0 + (np.minimum(days, DAYS - 1e-3) * DAY).astype(np.int64)
+    ts = T0 + (np.minimum(days, p.w.days - 1e-3) * DAY).astype(np.int64)
     p.rows.add(ts, payers, collector, np.round(pkr, -2), np.where(cash, 0, 3), branch, p.number)
     collected = float(pkr.sum())
     payouts = _logint(rng, 5, 40)
@@ -532,11 +560,12 @@ assert tuple(PATTERNS) == TYPOLOGIES
 
 
 # -- the family ----------------------------------------------------------------------------------
-def draw(seed: int, transactions: int = 300_000) -> Family:
-    """One extract of about `transactions` rows over 30 days (one account per 15 transactions),
+def draw(seed: int, transactions: int = 300_000, months: int = 1) -> Family:
+    """One extract of about `transactions` rows over `months` of 30 days (one account per 15
+    transactions a month: the same accounts, staff, customers and suppliers month after month),
     with about one planted pattern per 1,150 transactions (at least 4 of each typology)."""
     rng = np.random.default_rng(seed)
-    w = _World(rng, max(transactions // 15, 500))
+    w = _World(rng, max(transactions // (15 * months), 500), DAYS * months)
     rows = _Rows()
     per = max(4, round(transactions / 1_150 / len(TYPOLOGIES)))
     plan = [
@@ -549,8 +578,10 @@ def draw(seed: int, transactions: int = 300_000) -> Family:
     planted = sum(len(x) for x in rows.ts)
     shares = {k: rng.uniform(*r) for k, (_, r) in BACKGROUND.items()}
     whole = sum(shares.values())
-    for kind, (make, _) in BACKGROUND.items():
-        make(w, rows, max(int((transactions - planted) * shares[kind] / whole), 1))
+    for month in range(months):
+        for kind, (make, _) in BACKGROUND.items():
+            share = (transactions - planted) * shares[kind] / whole / months
+            make(w, rows, max(int(share), 1), month)
     ts = np.concatenate(rows.ts)
     order = np.argsort(ts, kind="stable")
     pattern = np.concatenate(rows.pattern)[order]
@@ -615,9 +646,9 @@ def table(family: Family) -> pa.Table:
     )
 
 
-def generate(seed: int, transactions: int, outdir: Path) -> Family:
+def generate(seed: int, transactions: int, outdir: Path, months: int = 1) -> Family:
     """Draw one extract and write `transactions.csv` and `patterns.json` into `outdir`."""
-    family = draw(seed, transactions)
+    family = draw(seed, transactions, months)
     outdir.mkdir(parents=True, exist_ok=True)
     family.csv = outdir / "transactions.csv"
     options = pacsv.WriteOptions(quoting_style="needed")

@@ -8,6 +8,7 @@ belong to planted patterns. No detector sees a label.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -166,6 +167,50 @@ def test_the_reporting_threshold_is_configuration(scanned: Scanned) -> None:
     assert len(run_scan(scanned.csv, default)) == sum(
         1 for f in scanned.findings if f.kind == "structuring"
     )
+
+
+def test_a_textbook_fan_alerts_whatever_its_score_only_with_a_month_of_history(
+    scanned: Scanned,
+) -> None:
+    unreachable = {"min_evidence": 1.0}
+    off = {**unreachable, "textbook_history_days": 0}
+    blind = TypologySettings.model_validate(
+        {"detectors": ["fan_in", "fan_out"], "fan_in": off, "fan_out": off}
+    )
+    assert run_scan(scanned.csv, blind) == []
+    textbook = TypologySettings.model_validate(
+        {"detectors": ["fan_in", "fan_out"], "fan_in": unreachable, "fan_out": unreachable}
+    )
+    found = run_scan(scanned.csv, textbook)
+    assert found
+    with scanned.csv.open(encoding="utf-8", newline="") as fh:
+        start = min(row["timestamp"] for row in csv.DictReader(fh))
+    t0 = dt.datetime.fromisoformat(start).replace(tzinfo=dt.UTC)
+    for finding in found:
+        d = finding.details
+        p = textbook.fan_in if finding.kind == "fan_in" else textbook.fan_out
+        assert d["textbook"] and any("a textbook fan" in r for r in finding.reasons)
+        assert d["parties"] >= p.textbook_counterparties and d["burst"] >= p.textbook_burst
+        assert d["repeats"] <= p.textbook_repeat_share * d["parties"]
+        assert d["moved"] >= p.textbook_onward_share * d["total"]
+        first = dt.datetime.fromisoformat(d["first_ts"]).replace(tzinfo=dt.UTC)
+        assert first - t0 >= dt.timedelta(days=p.textbook_history_days)
+        assert finding.score == p.min_evidence
+
+
+def test_a_hawala_alert_counts_payments_at_home_only_where_the_settlements_need_them(
+    scanned: Scanned,
+) -> None:
+    alerts = [f for f in scanned.findings if f.kind == "hawala"]
+    assert alerts
+    for finding in alerts:
+        d = finding.details
+        settled, collected, reversed_ = d["settled_net"], d["collected"], d["reversed"]
+        if d["reverse"]:
+            assert abs(settled - (collected - reversed_)) <= 0.5 * abs(settled - collected)
+            assert any("the reverse leg" in r for r in finding.reasons)
+        else:
+            assert reversed_ == 0 and not any("the reverse leg" in r for r in finding.reasons)
 
 
 def test_high_risk_jurisdictions_are_configuration(scanned: Scanned) -> None:

@@ -249,6 +249,16 @@ def _fan(c: _Context, kind: str) -> list[Finding]:
             )
         score, told = _evidence(kind, row, p.min_evidence)
         reasons.append(told)
+        if row["textbook"] and score < p.min_evidence:
+            # The classic bounds alone decide it; its score says how the features judge it.
+            score, moving = p.min_evidence, "moved on" if kind == "fan_in" else "funded"
+            reasons.append(
+                f"a textbook {kind.replace('_', '-')}: at least {p.textbook_counterparties} "
+                f"counterparties, at most {p.textbook_repeat_share:.0%} seen before or after, "
+                f"{p.textbook_onward_share:.0%} or more {moving}, at "
+                f"{p.textbook_burst:.0f} times its usual pace or more, with "
+                f"{p.textbook_history_days:.0f} days of its business seen before"
+            )
         out.append(c.finding(kind, row, score, reasons, [row["acc"]]))
     return out
 

@@ -237,11 +237,14 @@ def _fan(x: str, p: FanParams, incoming: bool) -> Script:
                 AND moved <= {_num(p.max_onward_share)} * total
                 -- where the extract is long enough to tell, enough counterparties are new
                 AND (NOT newness_known OR new_parties >= {_num(p.min_new_share)} * parties)""",
-            _judged(f"{x}_s", f"{x}_a", EVIDENCE[name], p.min_evidence),
+            _judged(f"{x}_s", f"{x}_a", EVIDENCE[name], p.min_evidence, _textbook(p)),
         ),
         alerts=f"SELECT * FROM {x}_s ORDER BY k",
         members=f"""SELECT a.k, m.n FROM {x}_s a JOIN {x}_m m ON m.k = a.k
-            UNION ALL SELECT a.k, mv.n FROM {x}_s a JOIN {x}_mv mv ON mv.k = a.k""",
+            LEFT JOIN (SELECT DISTINCT k, other FROM {x}_o) o ON o.k = m.k AND o.other = m.other
+            WHERE o.k IS NULL
+            UNION ALL SELECT a.k, mv.n FROM {x}_s a JOIN {x}_mv mv ON mv.k = a.k
+                WHERE mv.pkr >= 0.1 * a.total""",
     )
 
 
@@ -259,14 +262,31 @@ SELECT p.k, COUNT(DISTINCT p.other) AS oneoff FROM p
 JOIN activity a ON a.acc = p.other WHERE a.transfers <= 3 GROUP BY p.k"""
 
 
-def _judged(table: str, candidates: str, evidence: Evidence, threshold: float) -> str:
-    """The candidates with their features and evidence score, kept from the threshold up."""
+def _textbook(p: FanParams) -> str:
+    """The classic fan (many counterparties, few seen before or after, most of the money moved
+    on or funded, in a burst), which alerts whatever its evidence score, but only where the
+    extract shows `textbook_history_days` of the account before it: with less, monthly business
+    (payroll, suppliers, rent) cannot show as repeats, and the score alone decides."""
+    if p.textbook_history_days <= 0:
+        return "FALSE"
+    return f"""(parties >= {p.textbook_counterparties}
+        AND repeats <= {_num(p.textbook_repeat_share)} * parties
+        AND moved >= {_num(p.textbook_onward_share)} * total
+        AND burst >= {_num(p.textbook_burst)}
+        AND first_ts >= (SELECT t0 FROM meta) + {_secs(p.textbook_history_days)})"""
+
+
+def _judged(
+    table: str, candidates: str, evidence: Evidence, threshold: float, textbook: str = "FALSE"
+) -> str:
+    """The candidates with their features and evidence score, kept from the threshold up or
+    where they meet the `textbook` condition (its column says so)."""
     return f"""
 CREATE OR REPLACE TEMP TABLE {table} AS
 SELECT * FROM (
-    SELECT *, {evidence.score_sql()} AS evidence
+    SELECT *, {evidence.score_sql()} AS evidence, {textbook} AS textbook
     FROM (SELECT *, {evidence.columns_sql()} FROM {candidates}) f
-) q WHERE evidence >= {_num(threshold)}"""
+) q WHERE evidence >= {_num(threshold)} OR textbook"""
 
 
 def _episodes(table: str, windows_table: str, windows: int, hop: str) -> str:
@@ -506,11 +526,22 @@ def hawala(p: HawalaParams, s: TypologySettings) -> Script:
             JOIN tx t ON t.payer = p.d AND t.ts >= p.t_from AND t.ts <= p.t_to
                 AND t.pkr <= {small} AND t.payee IS NOT NULL AND t.payee <> p.f
                 AND t.payee_country IN {home}""",
+            # The collector's payments at home belong to the books only where the settlements
+            # say so: they carry the net of collections less those payments clearly (within
+            # half the gap) more closely than the collections alone. Else they are the
+            # collector's own business.
             f"""CREATE OR REPLACE TEMP TABLE hw_a AS
+            SELECT k, acc, partner, settlements, settled, settled_net, t_from, t_to,
+                collections, collected, payouts, paid,
+                CASE WHEN in_book THEN reverse ELSE 0 END AS reverse,
+                CASE WHEN in_book THEN reversed ELSE 0 END AS reversed
+            FROM (
             SELECT ROW_NUMBER() OVER (ORDER BY p.d, p.f) AS k, p.d AS acc, p.f AS partner,
                 p.settlements, p.settled, p.settled_net, p.t_from, p.t_to,
                 c.collections, c.collected, o.payouts, o.paid, COALESCE(r.reverse, 0) AS reverse,
-                COALESCE(r.reversed, 0) AS reversed
+                COALESCE(r.reversed, 0) AS reversed,
+                ABS(p.settled_net - (c.collected - COALESCE(r.reversed, 0)))
+                    <= 0.5 * ABS(p.settled_net - c.collected) AS in_book
             FROM hw_p p
             JOIN (SELECT d, f, COUNT(DISTINCT payer) AS collections, SUM(pkr) AS collected
                 FROM hw_c GROUP BY d, f) c ON c.d = p.d AND c.f = p.f
@@ -523,14 +554,16 @@ def hawala(p: HawalaParams, s: TypologySettings) -> Script:
                 -- settlements (collector to partner, less partner to collector) carry about
                 -- the net of the two books: collected less paid out at home
                 AND o.paid BETWEEN c.collected * {low} AND c.collected * {high}
-                AND ABS(p.settled_net - (c.collected - COALESCE(r.reversed, 0)))
-                    <= {mismatch} * c.collected""",
+                AND LEAST(ABS(p.settled_net - (c.collected - COALESCE(r.reversed, 0))),
+                    ABS(p.settled_net - c.collected)) <= {mismatch} * c.collected
+            ) q""",
         ),
         alerts="SELECT * FROM hw_a ORDER BY k",
         members="""SELECT a.k, s.n FROM hw_a a JOIN hw_s s ON s.d = a.acc AND s.f = a.partner
             UNION ALL SELECT a.k, c.n FROM hw_a a JOIN hw_c c ON c.d = a.acc AND c.f = a.partner
             UNION ALL SELECT a.k, o.n FROM hw_a a JOIN hw_o o ON o.d = a.acc AND o.f = a.partner
-            UNION ALL SELECT a.k, r.n FROM hw_a a JOIN hw_r r ON r.d = a.acc AND r.f = a.partner""",
+            UNION ALL SELECT a.k, r.n FROM hw_a a JOIN hw_r r ON r.d = a.acc AND r.f = a.partner
+                WHERE a.reverse > 0""",
     )
 
 
