@@ -6,8 +6,10 @@ plain Leiden communities with `key_players` (the peer). Prints ONE JSON line.
 Figures per analysis: share of a planted network's members in its most common core (or
 community) and that group's size over the network's, worst seed (the worst network of the
 worst seed) and median; the share of networks with a leader in the top ten people, of brokers
-in the top ten, and hubs in the top ten. `large` repeats the group figures for networks of 12
-people or more (smaller ones can look like a household with a friend).
+in the top ten, and hubs in the top ten; how many seeds meet issue 11's goals for leaders
+(4/5) and brokers (3/4), the share of networks with nine tenths or more in one group, and how
+many are in none. `large` repeats the group figures for networks of 12 people or more
+(smaller ones can look like a household with a friend).
 
     .venv/bin/python bench/robustness_networks.py [--seeds 20] [--size small|full]
 """
@@ -69,6 +71,14 @@ def summarise(found: list[Found]) -> dict[str, Any]:
         },
         "leaders_worst": round(min(f.leaders for f in found), 3),
         "leaders_median": round(statistics.median(f.leaders for f in found), 3),
+        # How far the worst-seed goals are: seeds at issue 11's goals, networks in no core.
+        "seeds_leaders_at_goal": sum(f.leaders >= 0.8 for f in found),
+        "seeds_brokers_at_goal": sum(f.brokers >= 0.75 for f in found),
+        "networks_share_at_goal": round(
+            sum(s >= 0.9 for f in found for s in f.shares) / sum(len(f.shares) for f in found), 3
+        ),
+        "networks_in_no_group": sum(s == 0 for f in found for s in f.shares),
+        "networks": sum(len(f.shares) for f in found),
         "brokers_worst": round(min(f.brokers for f in found), 3),
         "brokers_median": round(statistics.median(f.brokers for f in found), 3),
         "hubs_in_top_worst": max(f.hubs_in_top for f in found),

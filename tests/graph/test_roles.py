@@ -24,14 +24,14 @@ SEEDS = range(20)
 LARGE = 12  # networks of 12 people or more; smaller ones can look like a family with a friend
 
 # Floors and ceilings under the figures measured over the 20 seeds (printed by the tests).
-# Measured: median share 0.98; of the 63 networks of 12+, 98% have half their members or
-# more in one core, 87% nine tenths or more (the worst seed has one in no core at all: sparse,
-# flat, its members' ties as many outside as in); largest core over its network 1.25 (a
-# network of 8 with bystanders tied to it); a leader of every network of 12+ among the top
-# ten in 19 of 20 seeds, worst 3 of 4; of all networks, median 1.0, 19 seeds 0.6 or more (the
-# worst, 0.2, a seed whose small networks are trees); brokers median 1.0, half or more in 19
-# of 20 seeds, three quarters or more in 15 (the worst seed 0 of 2: both tie tree-shaped
-# networks found in no core).
+# Measured: median share 1.0; of the 63 networks of 12+, 98% have half their members or
+# more in one core, 92% nine tenths or more (the worst seed has one in no core at all: sparse,
+# flat, its ties inside 1.6 times those leaving); largest core over its network 1.25 (two
+# networks of 10 and 8 a go-between ties into one core); a leader of every network of 12+
+# among the top ten in 19 of 20 seeds, worst 3 of 4; of all networks, median 1.0, 18 seeds
+# 4/5 or more (the worst, 0.2, a seed whose small networks are trees); brokers median 1.0,
+# half or more in 19 of 20 seeds, three quarters or more in 16 (the worst seed 0 of 2: both
+# tie tree-shaped networks found in no core).
 CORE_SHARE_MEDIAN = 0.95  # median share of a network's members in one core
 LARGE_HALF_IN_ONE = 0.95  # networks of 12+ with half their members or more in one core
 LARGE_MOST_IN_ONE = 0.8  # ... with nine tenths or more
@@ -40,6 +40,7 @@ LEADERS_LARGE_WORST = 0.75  # networks of 12+ people with a leader in the top te
 LEADERS_LARGE_MEDIAN = 1.0
 LEADERS_MEDIAN = 0.9  # all networks with a leader in the top ten, median over seeds
 LEADERS_MOST_SEEDS = 0.8  # seeds with 0.6 or more of all networks' leaders in the top ten
+LEADERS_GOAL_SEEDS = 0.85  # seeds with 4/5 or more (issue 11's goal for every seed)
 BROKERS_MEDIAN = 0.9
 BROKERS_HALF_SEEDS = 0.9  # seeds with half their brokers or more in the top ten
 BROKERS_MOST_SEEDS = 0.7  # seeds with three quarters of their brokers or more in the top ten
@@ -111,6 +112,7 @@ def test_leaders_and_brokers_lead_the_ranking(
     assert statistics.median(leaders) >= LEADERS_LARGE_MEDIAN
     assert statistics.median(every) >= LEADERS_MEDIAN
     assert sum(x >= 0.6 for x in every) / len(every) >= LEADERS_MOST_SEEDS
+    assert sum(x >= 0.8 for x in every) / len(every) >= LEADERS_GOAL_SEEDS
     assert statistics.median(brokers) >= BROKERS_MEDIAN
     assert sum(b >= 0.5 for b in brokers) / len(brokers) >= BROKERS_HALF_SEEDS
     assert sum(b >= 0.75 for b in brokers) / len(brokers) >= BROKERS_MOST_SEEDS

@@ -64,13 +64,11 @@ def _seeds(
     for v in sorted(range(len(near)), key=lambda v: (-len(near[v]), v)):
         if len(near[v]) < opts.min_dense - 1:
             return
-        if label[v] < 0 and not _go_between(v, near, weight, opts.strong):
+        if label[v] < 0 and not go_between(v, near, weight, opts.strong):
             yield v
 
 
-def _go_between(
-    v: int, near: list[set[int]], weight: list[dict[int, float]], strong: float
-) -> bool:
+def go_between(v: int, near: list[set[int]], weight: list[dict[int, float]], strong: float) -> bool:
     """Most of its ties strong (repeated facts): a go-between, who holds no group together."""
     return 2 * sum(1 for w in weight[v].values() if w >= strong) > len(near[v])
 
@@ -122,6 +120,32 @@ def grow(label: np.ndarray, near: list[set[int]]) -> None:
                 label[v] = best
                 following.update(u for u in near[v] if label[u] < 0)
         waiting = following
+    _enclosed(label, near)
+
+
+def _enclosed(label: np.ndarray, near: list[set[int]]) -> None:
+    """People outside every group tied only to each other and to one group (a member with
+    couriers of their own, a lieutenant's cell of errand-runners: a tree hanging from the
+    group) belong to it: each connected set of them whose other ties all go into one group,
+    by two ties or more, joins it (a household hanging from one member by one tie does not)."""
+    seen: set[int] = set()
+    for start in np.flatnonzero(label < 0).tolist():
+        if start in seen:
+            continue
+        part, queue, reached, ties = [start], [start], set(), 0
+        seen.add(start)
+        while queue:
+            v = queue.pop()
+            for u in near[v]:
+                if label[u] >= 0:
+                    reached.add(int(label[u]))
+                    ties += 1
+                elif u not in seen:
+                    seen.add(u)
+                    part.append(u)
+                    queue.append(u)
+        if len(reached) == 1 and ties >= 2:
+            label[part] = reached.pop()
 
 
 def truss(low: np.ndarray, high: np.ndarray, k: int) -> list[tuple[int, int]]:
@@ -147,9 +171,11 @@ def truss(low: np.ndarray, high: np.ndarray, k: int) -> list[tuple[int, int]]:
     return [(a, b) for a in around for b in around[a] if a < b]
 
 
-def components(pairs: list[tuple[int, int]]) -> list[list[int]]:
+def components(pairs: list[tuple[int, int]], apart: set[int] | None = None) -> list[list[int]]:
     """Groups of vertices whose ties are joined through shared triangles (a vertex tied into
-    two such groups, a broker, goes with the one it has most ties in), each sorted."""
+    two such groups, a broker, goes with the one it has most ties in; a group whose most-tied
+    vertex went with another goes with it, unless that vertex is in `apart`: a go-between
+    holds no group together), each sorted."""
     parent: dict[tuple[int, int], tuple[int, int]] = {pair: pair for pair in pairs}
 
     def find(x: tuple[int, int]) -> tuple[int, int]:
@@ -173,8 +199,24 @@ def components(pairs: list[tuple[int, int]]) -> list[list[int]]:
         root = find(pair)
         ties[pair[0]][root] += 1
         ties[pair[1]][root] += 1
+    keep = apart or set()
+    home = {v: max(counts.items(), key=lambda rc: (rc[1], rc[0]))[0] for v, counts in ties.items()}
+    # A group whose most-tied vertex went with another (a leader whose second circle closes
+    # triangles only through the leader) goes with it too.
+    top: dict[tuple[int, int], tuple[int, int]] = {}
+    for vertex, counts in sorted(ties.items()):
+        for root, count in counts.items():
+            if root not in top or count > top[root][0]:
+                top[root] = (count, vertex)
+
+    def leader_home(root: tuple[int, int]) -> tuple[int, int]:
+        seen = {root}
+        while top[root][1] not in keep and (moved := home[top[root][1]]) not in seen:
+            seen.add(moved)
+            root = moved
+        return root
+
     groups: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for vertex, counts in ties.items():
-        best = max(counts.items(), key=lambda rc: (rc[1], rc[0]))[0]
-        groups[best].append(vertex)
+    for vertex, root in home.items():
+        groups[leader_home(root)].append(vertex)
     return [sorted(g) for g in groups.values()]

@@ -10,26 +10,30 @@ acquaintances of a network's members swell its community to several times its si
    left out of what follows; they never rank as key players.
 2. **Communities**: Leiden (weighted modularity) on the graph without the hubs' ties.
 3. **Cores**: inside each community, the groups of ties joined through triangles (the
-   `k`-truss) of `min_dense` people or more; groups the truss misses because their ties close
+   `k`-truss) of `min_dense` people or more (a group whose most-tied member went with
+   another group, a leader's second circle, goes with it, unless that member is a
+   go-between); groups the truss misses because their ties close
    few triangles (an entity, its neighbours and whoever has two ties into them), kept when
    clearly apart (ties inside `apart` times those leaving); and stars (an entity and those of
    its neighbours tied to another of them or to nobody else). Go-betweens (most ties strong)
    start no group. Then, repeatedly, whoever has two ties or more into a group (ties to others
    tied into its dense part count with it) and no more outside than in (members), or whose
-   only ties go into it (couriers). Groups under `min_core` are dropped; the rest of a
-   community is its periphery.
-4. **Brokers**: whose ties reach two or more groups about evenly (`broker_balance`) and weigh
-   more than half their other ties, taken out of the groups, evenest first, so that a broker's
-   contacts are not brokers because of it.
+   only ties go into it (couriers); then people tied only to each other and, by two ties or
+   more, to one group (a tree hanging from it). Groups under `min_core` are dropped; the rest
+   of a community is its periphery.
+4. **Brokers**: whose ties reach two or more groups about evenly (`broker_balance`), each
+   of them by a strong tie at least, and weigh more than half their other ties, taken out
+   of the groups, evenest first, so that a broker's contacts are not brokers because of it.
 5. **Roles and ranking**: in a core the leader has most ties inside it, the heavier first
    between equals (a co-leader at least `leader_share` of that), lieutenants
    `lieutenant_share`, couriers one or two ties; a core whose leader has `leader_ties` ties
    inside or more is significant (not a household with a friend), and so is a small core a
    broker ties by strong ties (`strong`) to a significant one. Key players: leaders of
-   significant cores and brokers reaching one first, then
-   leaders of small cores, then co-leaders, lieutenants, members and couriers, then everyone
-   else; within a tier by the mean percentile of degree, betweenness, PageRank and k-core on
-   the graph without hubs.
+   significant cores and brokers reaching one first, then co-leaders of significant cores,
+   then leaders of small cores (nearly all of them households with friends), then
+   lieutenants, members, couriers and co-leaders of small cores, then everyone else; within
+   a tier by the mean percentile of degree, betweenness, PageRank and k-core on the graph
+   without hubs.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ import numpy as np
 
 from nexus.graph import core as array
 from nexus.graph.elements import EntityGraph
-from nexus.graph.groups import apart, components, grow, stars, truss
+from nexus.graph.groups import apart, components, go_between, grow, stars, truss
 from nexus.graph.structure import (
     MEASURES,
     Communities,
@@ -264,18 +268,18 @@ def roles(
             role, tier = "hub", 9
         elif node.id in leaders:
             role = "leader"
-            tier = (0 if node.id in chiefs else 2) if significant else 1
+            tier = (0 if node.id in chiefs else 1) if significant else 2
         elif v in brokers and len(reached) >= 2:
             role = "broker"
-            tier = 0 if any(cores[c].significant for c in reached) else 2
+            tier = 0 if any(cores[c].significant for c in reached) else 3
         elif own >= 0 and node.id in couriers:
-            role, tier = "courier", 2
+            role, tier = "courier", 3
         elif own >= 0 and inside >= opts.lieutenant_share * top:
-            role, tier = "lieutenant", 2
+            role, tier = "lieutenant", 3
         elif own >= 0:
-            role, tier = "member", 2
+            role, tier = "member", 3
         else:
-            role, tier = "bystander", 3
+            role, tier = "bystander", 4
         found.append(
             Role(
                 id=node.id,
@@ -468,11 +472,12 @@ def _cores(
     for vertex, number in enumerate(membership.tolist()):
         by_community[number].append(vertex)
     same = membership[core.low] == membership[core.high]
-    trussed = truss(core.low[same], core.high[same], opts.k)
-    dense = [set(p) for p in components(trussed) if len(p) >= opts.min_dense]
     weight: list[dict[int, float]] = [{} for _ in near]
     for a, b, w in zip(core.low.tolist(), core.high.tolist(), core.weights.tolist(), strict=True):
         weight[a][b] = weight[b][a] = w
+    trussed = truss(core.low[same], core.high[same], opts.k)
+    between = {v for v in range(len(near)) if go_between(v, near, weight, opts.strong)}
+    dense = [set(p) for p in components(trussed, between) if len(p) >= opts.min_dense]
     label = np.full(len(near), -1, dtype=np.int64)
     for number, inner in enumerate(dense):
         label[list(inner)] = number
@@ -482,7 +487,7 @@ def _cores(
     # At least one slot, so a graph with no dense group at all indexes nothing out of range.
     sizes = np.bincount(label[label >= 0], minlength=max(len(dense), 1))
     label[(label >= 0) & (sizes[np.maximum(label, 0)] < opts.min_core)] = -1
-    brokers = _brokers(label, near, weight, opts.broker_balance)
+    brokers = _brokers(label, near, weight, opts.broker_balance, opts.strong)
     groups: dict[int, list[int]] = defaultdict(list)
     for v in np.flatnonzero(label >= 0).tolist():
         groups[int(label[v])].append(v)
@@ -530,17 +535,24 @@ def _cores(
 
 
 def _brokers(
-    label: np.ndarray, near: list[set[int]], weight: list[dict[int, float]], balance: float
+    label: np.ndarray,
+    near: list[set[int]],
+    weight: list[dict[int, float]],
+    balance: float,
+    strong: float,
 ) -> set[int]:
     """Those whose ties reach two or more groups about evenly (the second at least `balance`
-    of the first) and weigh more than half their other ties (a go-between's few ties are
-    strong, repeated facts; an acquaintance of one member in each of two groups, with most of
-    its ties elsewhere, is not a broker), taken out of the groups, those with the evenest and
+    of the first), counting only groups they reach by a strong tie (`strong`: repeated
+    facts; a member's one acquaintance in another group does not make it a broker), and
+    weigh more than half their other ties (a go-between's few ties are strong; an
+    acquaintance of one member in each of two groups, with most of its ties elsewhere, is
+    not a broker), taken out of the groups, those with the evenest and
     fewest ties first (a broker's contacts are not brokers because of it)."""
 
     def reach(v: int) -> list[int]:
         counts = Counter(int(label[u]) for u in near[v] if label[u] >= 0)
-        return sorted(counts.values(), reverse=True)
+        firm = {int(label[u]) for u, w in weight[v].items() if label[u] >= 0 and w >= strong}
+        return sorted((n for c, n in counts.items() if c in firm), reverse=True)
 
     def even(v: int) -> bool:
         counts = reach(v)
