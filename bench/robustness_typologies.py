@@ -12,7 +12,7 @@ of its alerts mostly made of laundering transactions); median transaction-level 
 recall and F1 over the seeds; the peer's median test-part F1 and Nexus's on the same test part.
 
     .venv/bin/python bench/robustness_typologies.py [--seeds 20] [--transactions 300000]
-        [--peer-seconds 600]
+        [--peer-seconds 600] [--months 1]
 """
 
 from __future__ import annotations
@@ -71,14 +71,15 @@ def _peer(family: Family, flagged: set[str], budget: float) -> dict[str, Any]:
 
 
 def run(
-    seeds: int = 20, transactions: int = 300_000, peer_seconds: float = 600.0
+    seeds: int = 20, transactions: int = 300_000, peer_seconds: float = 600.0, months: int = 1
 ) -> dict[str, Any]:
-    """Nexus on `seeds` draws; the peer on as many of the same draws as `peer_seconds` allow."""
+    """Nexus on `seeds` draws of `months` months; the peer on as many of the same draws as
+    `peer_seconds` allow."""
     settings = TypologySettings()
     results, peers, scan_seconds = [], [], []
     with tempfile.TemporaryDirectory(prefix="nexus-robust-tx-") as tmp:
         for seed in range(seeds):
-            family = generate(seed, transactions, Path(tmp) / str(seed))
+            family = generate(seed, transactions, Path(tmp) / str(seed), months)
             assert family.csv is not None
             started = time.perf_counter()
             with open_engine("duckdb", threads=2) as engine:
@@ -99,6 +100,7 @@ def run(
     out = summarise(results)
     worst = out["worst"]
     out["transactions"] = transactions
+    out["months"] = months
     out["scan_seconds_median"] = round(statistics.median(scan_seconds), 2)
     if peers:
         out["peer"] = {
@@ -120,8 +122,9 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--transactions", type=int, default=300_000)
     parser.add_argument("--peer-seconds", type=float, default=600.0, help="peer's time box")
+    parser.add_argument("--months", type=int, default=1, help="months each extract spans")
     args = parser.parse_args()
-    print(json.dumps(run(args.seeds, args.transactions, args.peer_seconds)))
+    print(json.dumps(run(args.seeds, args.transactions, args.peer_seconds, args.months)))
     return 0
 
 

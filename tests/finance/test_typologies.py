@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -211,6 +212,23 @@ def test_a_hawala_alert_counts_payments_at_home_only_where_the_settlements_need_
             assert any("the reverse leg" in r for r in finding.reasons)
         else:
             assert reversed_ == 0 and not any("the reverse leg" in r for r in finding.reasons)
+
+
+def test_a_scatter_gather_is_one_episode_of_payments(scanned: Scanned) -> None:
+    with scanned.csv.open(encoding="utf-8", newline="") as fh:
+        rows = {row["id"]: row for row in csv.DictReader(fh)}
+    hop = dt.timedelta(days=TypologySettings().scatter_gather.max_hop_days)
+    alerts = [f for f in scanned.findings if f.kind == "scatter_gather"]
+    assert alerts
+    for finding in alerts:
+        origin = finding.entities[0]
+        scatter = sorted(
+            dt.datetime.fromisoformat(rows[t]["timestamp"])
+            for t in finding.transactions
+            if rows[t]["payer_account"] == origin
+        )
+        assert len(scatter) >= 3
+        assert all(b - a <= hop for a, b in itertools.pairwise(scatter))
 
 
 def test_high_risk_jurisdictions_are_configuration(scanned: Scanned) -> None:

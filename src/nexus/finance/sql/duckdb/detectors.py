@@ -393,18 +393,27 @@ def scatter_gather(p: ScatterGatherParams, s: TypologySettings) -> Script:
     return Script(
         steps=(
             _edges("sg_e", p.min_amount_pkr),
-            _hops("sg_h", "sg_e", p.max_hop_days, p.max_decay, "WHERE e2.b <> e1.a"),
+            _hops("sg_r0", "sg_e", p.max_hop_days, p.max_decay, "WHERE e2.b <> e1.a"),
+            # One scatter is one episode: its payments no more than a hop's time apart. Hops
+            # between the same two ends weeks apart are the ends' ordinary dealings with people
+            # they share, not one sum split and gathered again.
+            _runs(
+                "sg_h",
+                "(SELECT *, t1 AS ts, n1 AS n FROM sg_r0) h",
+                "a1, b2",
+                _secs(p.max_hop_days),
+            ),
             f"""CREATE OR REPLACE TEMP TABLE sg_a AS
-            SELECT ROW_NUMBER() OVER (ORDER BY a1, b2) AS k, a1 AS acc, b2 AS destination,
-                COUNT(DISTINCT b1) AS intermediaries, SUM(x1) AS scattered,
+            SELECT ROW_NUMBER() OVER (ORDER BY a1, b2, run) AS k, a1 AS acc, b2 AS destination,
+                run, COUNT(DISTINCT b1) AS intermediaries, SUM(x1) AS scattered,
                 SUM(x2) AS gathered, MIN(t1) AS first_ts, MAX(t2) AS last_ts
-            FROM sg_h GROUP BY a1, b2 HAVING COUNT(DISTINCT b1) >= {p.min_intermediaries}""",
+            FROM sg_h GROUP BY a1, b2, run HAVING COUNT(DISTINCT b1) >= {p.min_intermediaries}""",
         ),
         alerts="SELECT * FROM sg_a ORDER BY k",
         members="""SELECT a.k, h.n1 AS n FROM sg_a a JOIN sg_h h ON h.a1 = a.acc
-                AND h.b2 = a.destination
+                AND h.b2 = a.destination AND h.run = a.run
             UNION SELECT a.k, h.n2 AS n FROM sg_a a JOIN sg_h h ON h.a1 = a.acc
-                AND h.b2 = a.destination""",
+                AND h.b2 = a.destination AND h.run = a.run""",
     )
 
 
