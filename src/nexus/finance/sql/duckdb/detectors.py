@@ -494,6 +494,13 @@ def pass_through(p: PassThroughParams, s: TypologySettings) -> Script:
     )
 
 
+def _regular(account: str, other: str) -> str:
+    """SQL: `other` dealt with `account` outside the dealers' window [p.t_from, p.t_to] too (a
+    regular customer, supplier or relative: the dealer's own business, not the books)."""
+    return f"""EXISTS (SELECT 1 FROM flows g WHERE g.acc = {account} AND g.other = {other}
+                    AND (g.ts < p.t_from OR g.ts > p.t_to))"""
+
+
 def hawala(p: HawalaParams, s: TypologySettings) -> Script:
     """A domestic collector and a payer abroad linked by repeated transfers (settlements), the
     collector taking many small payments and the payer abroad paying many small sums."""
@@ -523,18 +530,21 @@ def hawala(p: HawalaParams, s: TypologySettings) -> Script:
             SELECT p.d, p.f, t.n, t.ts, t.pkr, COALESCE(t.payer, -t.n) AS payer FROM hw_p p
             JOIN tx t ON t.payee = p.d AND t.ts >= p.t_from AND t.ts <= p.t_to
                 AND t.pkr <= {small} AND t.payer_country IN {home}
-                AND (t.payer IS NULL OR t.payer <> p.f)""",
+                AND (t.payer IS NULL OR t.payer <> p.f)
+            WHERE NOT {_regular("p.d", "t.payer")}""",
             f"""CREATE OR REPLACE TEMP TABLE hw_o AS
             SELECT p.d, p.f, t.n, t.ts, t.pkr, t.payee FROM hw_p p
             JOIN tx t ON t.payer = p.f AND t.ts >= p.t_from AND t.ts <= p.t_to
                 AND t.pkr <= {small} AND t.payee IS NOT NULL AND t.payee <> p.d
-                AND t.payee_country NOT IN {home}""",
+                AND t.payee_country NOT IN {home}
+            WHERE NOT {_regular("p.f", "t.payee")}""",
             # The reverse leg: small payments the collector makes at home.
             f"""CREATE OR REPLACE TEMP TABLE hw_r AS
             SELECT p.d, p.f, t.n, t.ts, t.pkr FROM hw_p p
             JOIN tx t ON t.payer = p.d AND t.ts >= p.t_from AND t.ts <= p.t_to
                 AND t.pkr <= {small} AND t.payee IS NOT NULL AND t.payee <> p.f
-                AND t.payee_country IN {home}""",
+                AND t.payee_country IN {home}
+            WHERE NOT {_regular("p.d", "t.payee")}""",
             # The collector's payments at home belong to the books only where the settlements
             # say so: they carry the net of collections less those payments clearly (within
             # half the gap) more closely than the collections alone. Else they are the
