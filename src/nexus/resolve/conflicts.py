@@ -71,7 +71,15 @@ def split_pairs(
     """(pairs that may cluster, names-only pairs at or above `threshold` held for review)."""
     support = corroborated(frame, pairs)
     names_only = ~support & (pairs["match_probability"].to_numpy() >= threshold)
-    return pairs[support].reset_index(drop=True), pairs[names_only].reset_index(drop=True)
+    return _plain(pairs[support]), _plain(pairs[names_only])
+
+
+def _plain(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Pairs with their ids as strings (predict_table may give them categorical: two such
+    columns compare only when their categories are the same).
+    """
+    ids = [c for c in ("unique_id_l", "unique_id_r") if c in pairs.columns]
+    return pairs.astype(dict.fromkeys(ids, object)).reset_index(drop=True)
 
 
 # -- conflicts inside clusters --------------------------------------------------------------------

@@ -279,6 +279,7 @@ class BlockingConfig:
 
     cap: int = 50
     identifier_cap: int = 1000
+    window: int = 10
 
 
 @dataclass(frozen=True)
@@ -346,7 +347,8 @@ def blocking_table(
             capped = capped.fillna(_capped(refined, cap))
             over = values.notna() & capped.isna()
         if over.any():
-            capped = capped.fillna(_windows(frame, values, over, key, cap))
+            window = cap if key.identifier else min(cap, config.window)
+            capped = capped.fillna(_windows(frame, values, over, key, window))
         out[key.column] = capped.astype(object).where(capped.notna(), None)
     for column in exploded:
         lists = frame[column]
@@ -362,19 +364,21 @@ def blocking_table(
 def _windows(
     frame: pd.DataFrame, values: pd.Series, over: pd.Series, key: BlockingKey, cap: int
 ) -> pd.Series:
-    """Salted keys for the records of a block too big even once refined: ordered by the
-    refining attribute, identifier and id, the block is cut into windows of `cap` records,
-    and each window becomes a block of its own ("khan|iftikhar#0", "#1", ...).
+    """Salted keys for the records of a block too big even once refined: ordered by full
+    name, the refining attribute and id, the block is cut into windows of `cap` records, and
+    each window becomes a block of its own ("khan|iftikhar#0", "#1", ...).
     """
+    names = frame["name_key"] if "name_key" in frame.columns else pd.Series("", index=frame.index)
     order = pd.DataFrame(
         {
             "value": values[over],
+            "name": names[over].astype("string"),
             "refine": frame.loc[over, key.refine].astype("string")
             if key.refine is not None
             else "",
             "id": frame.loc[over, "unique_id"].astype(str),
         }
-    ).sort_values(["value", "refine", "id"], kind="mergesort")
+    ).sort_values(["value", "name", "refine", "id"], kind="mergesort")
     window = order.groupby("value", sort=False).cumcount() // cap
     return (order["value"] + "#" + window.astype(str)).reindex(values.index)
 

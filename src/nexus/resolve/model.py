@@ -597,6 +597,7 @@ class _Matcher(ABC):
         min_training_records: int = 300,
         u_sample_pairs: float = 1e6,
         em_max_pairs: float = 2e6,
+        training_records: int = 250_000,
         seed: int = 42,
         spark_session: Any = None,
     ) -> None:
@@ -615,6 +616,7 @@ class _Matcher(ABC):
         self.min_training_records = min_training_records
         self.u_sample_pairs = u_sample_pairs
         self.em_max_pairs = em_max_pairs
+        self.training_records = training_records
         self.seed = seed
         self._model: dict[str, Any] | None = None
         self._tf: dict[str, pd.DataFrame] = {}
@@ -685,10 +687,18 @@ class _Matcher(ABC):
         collapsed first: random pairs of raw records are often the same person when a suspect
         appears in dozens of records, which would make agreement look common); the prior comes
         from deterministic rules; m from EM on a few blocking rules.
+
+        Beyond `training_records` records, u, the prior and m are estimated on a seeded random
+        sample of that many (none of them depends on how many records there are: a sample's
+        share of matching pairs is the whole's), the term frequencies on every record.
         """
-        table = self._slim(
-            blocking_table(self._table(frame), self.keys, self.exploded, self.blocking)
-        )
+        records = self._table(frame)
+        if len(records) > self.training_records:
+            sample = records.sample(n=self.training_records, random_state=self.seed)
+        else:
+            sample = records
+        table = self._slim(blocking_table(sample, self.keys, self.exploded, self.blocking))
+        del sample
         self._model = None
         self._tf = {}
         trained = len(table) >= self.min_training_records
@@ -712,7 +722,7 @@ class _Matcher(ABC):
                 sample.misc.save_model_to_json(),
                 log_level=None,
             )
-            self._tf = self._term_frequencies(table)
+            self._tf = self._term_frequencies(records)
             self._register_term_frequencies(linker, db)
             self._train(linker, table)
             model = _with_m_floor(linker.misc.save_model_to_json())
@@ -843,7 +853,10 @@ class _Matcher(ABC):
             predictions = linker.inference.predict(
                 threshold_match_probability=floor, warning_mode="never"
             )
-            result = predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call]
+            if not explain and right is None and self.backend == "duckdb":
+                result = _compact_pairs(db, predictions.physical_name)
+            else:
+                result = predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call]
         if right is not None and "source_dataset_l" in result.columns:
             flip = result["source_dataset_l"] == _RIGHT
             for column in [c[:-2] for c in result.columns if c.endswith("_l")]:
@@ -1100,6 +1113,34 @@ def _identity(table: pd.DataFrame, identifiers: Sequence[str]) -> pd.Series:
         if np.array_equal(label, before):
             break
     return pd.Series(label, index=table.index)
+
+
+def _compact_pairs(db: Any, table: str) -> pd.DataFrame:
+    """A DuckDB predictions table as the four pair columns, record ids categorical (sorted
+    categories, so that sorting by them is sorting by id): at a million records the tens of
+    millions of pairs as Python strings alone took gigabytes.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrow = db.duckdb_con.execute(f"SELECT {', '.join(_PAIR_COLUMNS)} FROM {table}").arrow()
+    if not isinstance(arrow, pa.Table):  # a record batch reader in some DuckDB versions
+        arrow = arrow.read_all()
+    columns: dict[str, Any] = {}
+    for name in _PAIR_COLUMNS:
+        values = arrow.column(name)
+        if name.startswith("unique_id"):
+            encoded = pc.dictionary_encode(values.cast("string")).combine_chunks()
+            series = pd.Series(
+                pd.Categorical.from_codes(
+                    encoded.indices.to_numpy(zero_copy_only=False),
+                    categories=pd.Index(encoded.dictionary.to_pylist()),
+                )
+            )
+            columns[name] = series.cat.reorder_categories(sorted(series.cat.categories))
+        else:
+            columns[name] = values.to_numpy()
+    return pd.DataFrame(columns)
 
 
 def _without_term_frequencies(model: dict[str, Any]) -> dict[str, Any]:
