@@ -4,6 +4,7 @@ records of an independent family (tests/families/people.py), many seeds; ONE JSO
     .venv/bin/python bench/robustness_resolution.py                 # 20 seeds of 10,000
     .venv/bin/python bench/robustness_resolution.py --seeds 5 --sizes 2000 10000
     .venv/bin/python bench/robustness_resolution.py --million       # adds 1,000,000 (minutes)
+    .venv/bin/python bench/robustness_resolution.py --seeds 0 --million --tools nexus
 
 `run(seeds, sizes)` returns the same dict (bench/robustness.py imports it). Per size: worst-seed
 and median precision, recall and F1 (pairwise, over clusters) for each tool, seconds per run, and
@@ -126,6 +127,9 @@ def run_splink(rows: list[dict[str, str]]) -> tuple[dict[str, str], float]:
     return clusters, round(time.perf_counter() - started, 2)
 
 
+RUNNERS = {"nexus": run_nexus, "splink": run_splink}
+
+
 def _summary(results: list[Json]) -> Json:
     out: Json = {}
     for key in ("precision", "recall", "f1"):
@@ -138,32 +142,38 @@ def _summary(results: list[Json]) -> Json:
     return out
 
 
-def run(seeds: int = 20, sizes: Sequence[int] = (10_000,)) -> dict[str, Any]:
-    """Nexus and plain Splink over `seeds` seeds of each size; see the module docstring."""
+def run(
+    seeds: int = 20, sizes: Sequence[int] = (10_000,), tools: Sequence[str] = ("nexus", "splink")
+) -> dict[str, Any]:
+    """Nexus and plain Splink (`tools`) over `seeds` seeds of each size; see the docstring."""
     logging.getLogger("splink").setLevel(logging.WARNING)
     result: Json = {"bench": "robustness_resolution", "threshold": THRESHOLD, "sizes": {}}
     for size in sizes:
-        per_tool: dict[str, list[Json]] = {"nexus": [], "splink": []}
+        per_tool: dict[str, list[Json]] = {tool: [] for tool in tools}
         worst: dict[str, int] = {}
         for seed in range(seeds):
             rows, truth = draw(seed, size)
-            for tool, runner in (("nexus", run_nexus), ("splink", run_splink)):
-                clusters, seconds = runner(rows)
+            for tool in tools:
+                clusters, seconds = RUNNERS[tool](rows)
                 scores = score(truth, clusters) | {"seconds": seconds, "seed": seed}
                 per_tool[tool].append(scores)
             log(
-                f"{size:,} seed {seed}: Nexus P {per_tool['nexus'][-1]['precision']:.3f} "
-                f"R {per_tool['nexus'][-1]['recall']:.3f}; plain Splink "
-                f"P {per_tool['splink'][-1]['precision']:.3f} "
-                f"R {per_tool['splink'][-1]['recall']:.3f}"
+                f"{size:,} seed {seed}: "
+                + "; ".join(
+                    f"{tool} P {per_tool[tool][-1]['precision']:.3f} "
+                    f"R {per_tool[tool][-1]['recall']:.3f} {per_tool[tool][-1]['seconds']} s"
+                    for tool in tools
+                )
             )
         for tool, results in per_tool.items():
             worst[tool] = min(results, key=lambda r: r["precision"])["seed"]
         result["sizes"][str(size)] = {
             "records": size,
             "seeds": seeds,
-            "nexus": _summary(per_tool["nexus"]) | {"worst_precision_seed": worst["nexus"]},
-            "splink": _summary(per_tool["splink"]) | {"worst_precision_seed": worst["splink"]},
+            **{
+                tool: _summary(results) | {"worst_precision_seed": worst[tool]}
+                for tool, results in per_tool.items()
+            },
             "peak_rss_mb": peak_rss_mb(),
         }
     result["peak_rss_mb"] = peak_rss_mb()
@@ -175,10 +185,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000])
     parser.add_argument("--million", action="store_true", help="add 1,000,000 records (1 seed)")
+    parser.add_argument("--tools", nargs="+", choices=sorted(RUNNERS), default=list(RUNNERS))
     args = parser.parse_args(argv)
-    result = run(args.seeds, tuple(args.sizes))
+    result = run(args.seeds, tuple(args.sizes), args.tools) if args.seeds else {"sizes": {}}
+    result |= {"bench": "robustness_resolution", "threshold": THRESHOLD}
     if args.million:
-        result["sizes"].update(run(1, (1_000_000,))["sizes"])
+        result["sizes"].update(run(1, (1_000_000,), args.tools)["sizes"])
         result["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(result, separators=(",", ":")))
     return 0
