@@ -17,10 +17,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from nexus.resolve.corroboration import CORROBORATING, corroborated, corroborated_pair
+from nexus.resolve.corroboration import text as _text
 
 __all__ = [
     "CORROBORATING",
@@ -52,13 +52,6 @@ def _close(a: str, b: str) -> bool:
     if len(a) != len(b):
         return False
     return sum(x != y for x, y in zip(a, b, strict=True)) == 1 or _transposed(a, b)
-
-
-def _text(value: Any) -> str | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return None
-    text = str(value)
-    return text or None
 
 
 def _column(frame: pd.DataFrame, name: str) -> list[Any]:

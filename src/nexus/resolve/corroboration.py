@@ -1,5 +1,5 @@
 """Corroboration of scored pairs: whether two records agree on something beyond their names, for
-every pair at once (one DuckDB query over the pairs table, no Python loop per pair).
+every pair at once (numpy arrays over the pairs, rapidfuzz for edit distances; no loop per pair).
 
 At national scale names are the weakest evidence there is: among a million records the same
 written name belongs to different people far more often than to one. So a pair is *corroborated*
@@ -26,6 +26,7 @@ __all__ = [
     "NEAR_DATES",
     "corroborated",
     "corroborated_pair",
+    "text",
 ]
 
 # Explanation features (MatchPair) whose agreement corroborates a name: feature -> levels that
@@ -269,16 +270,16 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series([None] * len(frame), dtype=object)
 
 
+def text(value: Any) -> str | None:
+    """A frame's value as text, missing (None, NA, NaN) and empty ones as None."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return str(value) or None
+
+
 def _strings(values: pd.Series) -> list[str | None]:
     """Text values, missing and empty ones as None."""
-    out: list[str | None] = []
-    for value in values.tolist():
-        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-            out.append(None)
-        else:
-            text = str(value)
-            out.append(text or None)
-    return out
+    return [text(value) for value in values.tolist()]
 
 
 def _lists(values: pd.Series) -> list[list[str] | None]:
