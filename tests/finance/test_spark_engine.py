@@ -9,7 +9,7 @@ import pytest
 from nexus.finance.sql import open_engine
 from nexus.finance.sql.spark import SparkEngine
 from nexus.finance.typologies import alert_id, scan
-from nexus.resolve.model import spark_session
+from nexus.resolve.engines import spark_session
 from nexus.scenario.generate import generate
 from nexus.settings import TypologySettings
 

@@ -129,7 +129,7 @@ def test_a_cluster_with_two_different_cnics_is_split_at_its_weakest_link() -> No
 
 
 def test_the_pipeline_saves_a_names_only_person_match_as_review() -> None:
-    from nexus.resolve.model import FeatureExplanation, MatchPair
+    from nexus.resolve.pairs import FeatureExplanation, MatchPair
     from nexus.resolve.pipeline import KindReport, SourceRecord, _links
 
     matcher, _ = _trained_matcher()

@@ -17,7 +17,8 @@ import yaml
 
 from nexus.exceptions import ConfigError
 from nexus.resolve.features import PERSON_COLUMNS, BlockingConfig, blocking_table, person_frame
-from nexus.resolve.model import FeatureExplanation, MatchPair, OrgMatcher, PersonMatcher
+from nexus.resolve.model import OrgMatcher, PersonMatcher
+from nexus.resolve.pairs import FeatureExplanation, MatchPair
 from nexus.scenario.generate import generate
 
 MAPPINGS = Path(__file__).resolve().parents[2] / "src" / "nexus" / "scenario" / "data" / "mappings"

@@ -229,7 +229,7 @@ def identifier_links(
         first, *others = sorted(members, key=lambda r: r.id)
         for other in others:
             left, right = keys[first.id], keys[other.id]
-            explanation = {  # the fields of nexus.resolve.model.FeatureExplanation
+            explanation = {  # the fields of nexus.resolve.pairs.FeatureExplanation
                 "feature": right.feature if right.feature != "IBAN" else left.feature,
                 "level": "exact match",
                 "weight": None,

@@ -18,7 +18,8 @@ import pandas as pd
 from nexus.exceptions import SourceError
 from nexus.resolve.conflicts import guard
 from nexus.resolve.features import ORGANISATION_PROPERTIES, PERSON_PROPERTIES
-from nexus.resolve.model import Assignment, OrgMatcher, PersonMatcher
+from nexus.resolve.model import OrgMatcher, PersonMatcher
+from nexus.resolve.pairs import Assignment
 
 __all__ = [
     "ORGANISATION_COLUMNS",

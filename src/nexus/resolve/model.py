@@ -1,32 +1,36 @@
-"""Splink models that score pairs of person or organisation records on their normalised features
-(DuckDB by default, Spark on request) and explain every score feature by feature.
+"""Splink matchers that score pairs of person or organisation records on their normalised
+features: training, prediction with explanations, and clustering (DuckDB by default, or Spark).
 """
 
 from __future__ import annotations
 
-import atexit
-import logging
 import re
-import shutil
-import tempfile
-import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import splink.comparison_level_library as cll
 from splink import Linker, SettingsCreator, block_on
 from splink.clustering import cluster_pairwise_predictions_at_threshold
-from splink.comparison_library import CustomComparison
 
 from nexus.exceptions import ConfigError, NexusError
+from nexus.resolve.comparisons import (
+    ORGANISATION_COMPARISONS,
+    PERSON_COMPARISONS,
+    Comparison,
+    Level,
+)
+from nexus.resolve.engines import (
+    BACKENDS,
+    Backend,
+    _blocking_rules,
+    _engine,
+    _quiet,
+    _splink_comparison,
+)
 from nexus.resolve.features import (
-    INTEGER_COLUMNS,
-    LIST_COLUMNS,
     ORGANISATION_EXPLODED,
     ORGANISATION_KEYS,
     PERSON_EXPLODED,
@@ -36,6 +40,17 @@ from nexus.resolve.features import (
     blocking_table,
     organisation_frame,
     person_frame,
+)
+from nexus.resolve.pairs import (
+    Assignment,
+    FeatureExplanation,
+    MatchPair,
+    _confidence,
+    _edges,
+    _missing,
+    _number,
+    _shared,
+    _shown,
 )
 
 __all__ = [
@@ -51,10 +66,7 @@ __all__ = [
     "PersonMatcher",
 ]
 
-Backend = Literal["duckdb", "spark"]
-BACKENDS: tuple[Backend, ...] = ("duckdb", "spark")
 _LEFT, _RIGHT = "a_left", "b_right"  # source_dataset labels in link mode (Splink sorts them)
-_LOG = logging.getLogger("splink")
 _PAIR_COLUMNS = ("match_weight", "match_probability", "unique_id_l", "unique_id_r")
 MIN_EM_PAIRS = 200  # an EM blocking rule with fewer candidate pairs is skipped
 M_FLOOR = 0.005  # smallest m probability a trained level keeps
@@ -63,513 +75,6 @@ M_FLOOR = 0.005  # smallest m probability a trained level keeps
 # (a name alone never makes one).
 DEFAULT_PRIOR = 1e-3
 DETERMINISTIC_RECALL = 0.7  # share of true matches the deterministic rules are taken to find
-
-
-@dataclass(frozen=True)
-class FeatureExplanation:
-    """How one feature moved the score: `weight` is the match weight in bits (log2 of the Bayes
-    factor, term-frequency adjustment included), None for a deterministic rule (the same IBAN);
-    `left`/`right` are the compared values.
-    """
-
-    feature: str
-    level: str
-    weight: float | None
-    left: str | None
-    right: str | None
-    shared: str | None = None  # what both records hold (a phone number, an IBAN, a plate)
-
-    def __str__(self) -> str:
-        level = f"{self.level} {self.shared}" if self.shared else self.level
-        if self.weight is None:
-            return f"{self.feature}: {level}"
-        return f"{self.feature}: {level} ({self.weight:+.1f})"
-
-
-@dataclass(frozen=True)
-class MatchPair:
-    """Two records and the probability that they are one entity, with its explanation (features
-    that did not apply, such as a missing date of birth, are left out).
-    """
-
-    left: str
-    right: str
-    probability: float
-    explanation: list[FeatureExplanation] = field(default_factory=list)
-
-    def feature(self, name: str) -> FeatureExplanation | None:
-        return next((e for e in self.explanation if e.feature == name), None)
-
-    def describe(self) -> str:
-        return "; ".join(str(e) for e in self.explanation)
-
-
-# -- comparisons, as data ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Level:
-    """One comparison level: its label in explanations, how it is tested, its prior m and u.
-
-    kind: exact | jaro_winkler (param: threshold) | damerau (param: distance) | subset (list
-    column: one within the other) | overlap (lists share an item) | jaccard (param: share of
-    the union) | sql (param: the condition, standard SQL) | else. `tf`: term-frequency adjusted
-    on that column (on its own u unless it is the exact level of the comparison's key).
-    `fixed_m`, `fixed_u`: known, not estimated (a registry's unique names; a weight of nothing).
-    `agrees`: on a name level, the names agree (what `names_agree` levels require);
-    `names_agree`: the level also requires the records' names to agree (see _contact).
-    """
-
-    label: str
-    kind: str
-    column: str = ""
-    param: float | str = 0.0
-    m: float | None = None
-    u: float | None = None
-    tf: str | None = None
-    fixed_m: bool = False
-    fixed_u: bool = False
-    agrees: bool = False
-    names_agree: bool = False
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """A feature compared: name shown to analysts, Splink output column, the column whose
-    values are shown (and whose absence makes the comparison "missing"), its levels.
-    """
-
-    name: str
-    output: str
-    show: str
-    levels: tuple[Level, ...]
-
-
-def _name_levels(prefix: str, tokens: str, own: bool) -> tuple[Level, ...]:
-    key, skel = f"{prefix}_key", f"{prefix}_skeleton"
-    common = (
-        Level("exact match", "exact", key, m=0.55, u=0.002, tf=key, agrees=True),
-        Level("skeleton match", "exact", skel, m=0.15, u=0.002, agrees=True),
-        Level("one name within the other", "subset", tokens, m=0.08, u=0.003, agrees=True),
-        Level("similar spelling", "jaro_winkler", key, 0.92, m=0.08, u=0.003, agrees=True),
-    )
-    compatible = "initials_l = initials_r AND (family_l = family_r OR given_l = given_r)"
-    rest = (
-        (
-            Level("initials compatible", "sql", param=compatible, m=0.05, u=0.003),
-            Level("same family name only", "exact", "family", m=0.03, u=0.03, tf="family"),
-            Level("same given name only", "exact", "given", m=0.03, u=0.03, tf="given"),
-        )
-        if own
-        else (Level("a name in common", "overlap", tokens, m=0.06, u=0.05),)
-    )
-    return (*common, *rest, Level("different", "else", m=0.03, u=0.9))
-
-
-_IDENTIFIER = (
-    Level("exact match", "exact", m=0.85, u=1e-5),
-    Level("one digit off", "damerau", param=1, m=0.08, u=1e-4),
-    Level("different", "else", m=0.07, u=0.9999),
-)
-
-
-def _contact(name: str, column: str, noun: str, m: float, u: float) -> Comparison:
-    """Something both records are linked to: a phone, a bank account, a vehicle. Relatives,
-    partners and accomplices share these too, far more often than random pairs of people do, so
-    shared by records whose names disagree it counts for nothing (m = u, a weight of 0): a
-    shared phone, account or vehicle adds to agreeing names, never makes a match on its own.
-    """
-    return Comparison(
-        name,
-        column,
-        column,
-        (
-            Level(f"shared {noun}", "overlap", column, m=m, u=u, names_agree=True),
-            Level(
-                f"shared {noun}, names differ",
-                "overlap",
-                column,
-                m=0.01,
-                u=0.01,
-                fixed_m=True,
-                fixed_u=True,
-            ),
-            Level("different", "else", m=1 - m, u=1 - u),
-        ),
-    )
-
-
-_PHONE = _contact("Phone", "phones", "number", 0.7, 1e-5)
-_ACCOUNT = _contact("Bank account", "accounts", "account", 0.5, 1e-5)
-# A vehicle is shared by the few people seized with it: weaker evidence than an account.
-_VEHICLE = _contact("Vehicle", "vehicles", "vehicle", 0.3, 1e-3)
-_ADDRESS = Comparison(
-    "Address",
-    "address",
-    "address_tokens",
-    (
-        Level("most words shared", "jaccard", "address_tokens", 0.6, m=0.6, u=0.002),
-        Level("some words shared", "jaccard", "address_tokens", 0.3, m=0.2, u=0.03),
-        Level("different", "else", m=0.2, u=0.97),
-    ),
-)
-
-
-def _same(name: str, output: str, m: float, u: float) -> Comparison:
-    return Comparison(
-        name,
-        output,
-        output,
-        (Level("same", "exact", output, m=m, u=u), Level("different", "else", m=1 - m, u=1 - u)),
-    )
-
-
-PERSON_COMPARISONS = (
-    Comparison("Name", "name", "name_key", _name_levels("name", "tokens", own=True)),
-    Comparison(
-        "Father's name", "father", "father_key", _name_levels("father", "father_tokens", own=False)
-    ),
-    Comparison("CNIC", "id_number", "id_number", _IDENTIFIER),
-    _PHONE,
-    Comparison(
-        "Date of birth",
-        "dob",
-        "dob",
-        (
-            Level("exact match", "exact", "dob", m=0.8, u=1e-4),
-            Level(
-                "day and month swapped",
-                "sql",
-                param="dob_l = dob_swapped_r OR dob_swapped_l = dob_r",
-                m=0.04,
-                u=1e-5,
-            ),
-            Level("one digit off", "damerau", "dob", 1, m=0.08, u=0.002),
-            Level("same year", "exact", "dob_year", m=0.04, u=0.02),
-            Level("different", "else", m=0.04, u=0.98),
-        ),
-    ),
-    _same("Gender", "gender", 0.98, 0.55),
-    _same("Nationality", "nationality", 0.97, 0.7),
-    _ADDRESS,
-    _ACCOUNT,
-    _VEHICLE,
-)
-# The same name with the same registered legal form, or with it on one side and no legal form
-# written on the other ("Ittefaq Goods Transport" for "… (Pvt) Ltd"), in one country.
-_SAME_REGISTERED_NAME = (
-    "name_key_l = name_key_r"
-    " AND (registered_form_l = registered_form_r"
-    " OR (registered_form_l IS NOT NULL AND legal_form_r IS NULL)"
-    " OR (registered_form_r IS NOT NULL AND legal_form_l IS NULL))"
-    " AND (country_l IS NULL OR country_r IS NULL OR country_l = country_r)"
-)
-ORGANISATION_COMPARISONS = (
-    Comparison(
-        "Name",
-        "name",
-        "name_key",
-        (
-            # A registry keeps incorporated bodies' names unique within its country.
-            Level(
-                "exact match, registered company name",
-                "sql",
-                param=_SAME_REGISTERED_NAME,
-                m=0.3,
-                u=1e-5,
-                fixed_u=True,
-                agrees=True,
-            ),
-            Level("exact match", "exact", "name_key", m=0.3, u=0.001, tf="name_key", agrees=True),
-            Level("skeleton match", "exact", "name_skeleton", m=0.15, u=0.001, agrees=True),
-            Level("one name within the other", "subset", "tokens", m=0.1, u=0.002, agrees=True),
-            Level(
-                "similar spelling", "jaro_winkler", "name_key", 0.92, m=0.08, u=0.003, agrees=True
-            ),
-            Level("most words shared", "jaccard", "tokens", 0.5, m=0.04, u=0.01, agrees=True),
-            Level("different", "else", m=0.03, u=0.98),
-        ),
-    ),
-    _same("Legal form", "legal_form", 0.9, 0.4),
-    Comparison("Registration number", "registration", "registration", _IDENTIFIER),
-    _PHONE,
-    _same("Country", "country", 0.97, 0.7),
-    _ADDRESS,
-    _ACCOUNT,
-)
-
-# SQL that differs between the backends (everything else is Splink's own levels, which know
-# their dialects): DuckDB has list_* functions, Spark array_* ones and array_union.
-_DIALECT: dict[Backend, dict[str, str]] = {
-    "duckdb": {
-        "overlap": "len(list_intersect({l}, {r})) >= 1",
-        "subset": "len(list_intersect({l}, {r})) = least(len({l}), len({r}))",
-        "jaccard": "len(list_intersect({l}, {r})) >= {t} * len(list_distinct(list_concat({l}, {r})))",  # noqa: E501
-    },
-    "spark": {
-        "overlap": "size(array_intersect({l}, {r})) >= 1",
-        "subset": "size(array_intersect({l}, {r})) = least(size({l}), size({r}))",
-        "jaccard": "size(array_intersect({l}, {r})) >= {t} * size(array_union({l}, {r}))",
-    },
-}
-
-
-def _creator(level: Level, column: str, backend: Backend) -> Any:
-    """The Splink level creator that tests `level` on `column`."""
-    if level.kind == "exact":
-        return cll.ExactMatchLevel(column)
-    if level.kind == "jaro_winkler":
-        return cll.JaroWinklerLevel(column, float(level.param))
-    if level.kind == "damerau":
-        return cll.DamerauLevenshteinLevel(column, int(level.param))
-    if level.kind in _DIALECT[backend]:
-        sql = _DIALECT[backend][level.kind]
-        return cll.CustomLevel(sql.format(l=f"{column}_l", r=f"{column}_r", t=level.param))
-    if level.kind == "sql":
-        return cll.CustomLevel(str(level.param))
-    return cll.ElseLevel()
-
-
-def _condition(level: Level, column: str, backend: Backend) -> str:
-    return str(_creator(level, column, backend).get_comparison_level(backend).sql_condition)
-
-
-def _names_agree(names: Comparison, backend: Backend) -> str:
-    """SQL true when the name comparison would find the names agreeing (any `agrees` level)."""
-    return " OR ".join(
-        f"({_condition(level, level.column or names.show, backend)})"
-        for level in names.levels
-        if level.agrees
-    )
-
-
-def _splink_comparison(spec: Comparison, backend: Backend, names: Comparison) -> Any:
-    """The comparison as Splink levels: a null level on the shown column, then spec.levels
-    (`names` is the matcher's name comparison, which `names_agree` levels consult).
-    """
-    levels: list[Any] = [cll.NullLevel(spec.show).configure(label_for_charts="missing")]
-    key_column = spec.levels[0].column or spec.show
-    for level in spec.levels:
-        column = level.column or spec.show
-        creator = _creator(level, column, backend)
-        if level.names_agree:
-            condition = _condition(level, column, backend)
-            creator = cll.CustomLevel(f"({condition}) AND ({_names_agree(names, backend)})")
-        options: dict[str, Any] = {"label_for_charts": level.label}
-        if level.m is not None:
-            options["m_probability"] = level.m
-            if level.fixed_m:
-                options["fix_m_probability"] = True
-        if level.u is not None:
-            options["u_probability"] = level.u
-            if level.fixed_u:
-                options["fix_u_probability"] = True
-        if level.tf is not None:
-            options.update(
-                tf_adjustment_column=level.tf, tf_adjustment_weight=1.0, tf_minimum_u_value=1e-4
-            )
-            if level.tf != key_column:  # weigh by this level's own u, not the exact level's
-                options["disable_tf_exact_match_detection"] = True
-        levels.append(creator.configure(**options))
-    return CustomComparison(
-        levels, output_column_name=spec.output, comparison_description=spec.name
-    )
-
-
-# -- blocking ----------------------------------------------------------------------------------
-
-
-def _blocking_rules(keys: Sequence[BlockingKey], exploded: Sequence[str]) -> list[Any]:
-    rules: list[Any] = [block_on(key.column) for key in keys[:1]]
-    rules += [block_on(f"b_{c}", arrays_to_explode=[f"b_{c}"]) for c in exploded]
-    rules += [block_on(key.column) for key in keys[1:]]
-    return rules
-
-
-# -- backends ----------------------------------------------------------------------------------
-
-
-def _kind(column: str) -> str:
-    if column in LIST_COLUMNS or (column.startswith("b_") and column[2:] in LIST_COLUMNS):
-        return "list"
-    if column in INTEGER_COLUMNS:
-        return "integer"
-    if column.startswith("tf_") or column in ("match_probability", "match_weight"):
-        return "float"
-    return "string"
-
-
-class _Engine(ABC):
-    """Hands out Splink database APIs for one backend and registers typed tables in them."""
-
-    dialect: Backend
-
-    @abstractmethod
-    def api(self) -> Any:
-        """A fresh Splink DatabaseAPI (one per fit or predict, so tables never clash)."""
-
-    @abstractmethod
-    def register(self, api: Any, frame: pd.DataFrame, name: str) -> Any:
-        """`frame` as a SplinkDataFrame named `name`, every column typed (see _kind)."""
-
-    @abstractmethod
-    def close(self, api: Any) -> None:
-        """Free what the API holds (tables, connection) once a fit or predict is done."""
-
-
-class _DuckDBEngine(_Engine):
-    dialect = "duckdb"
-
-    def api(self) -> Any:
-        from splink.backends.duckdb import DuckDBAPI
-
-        api = DuckDBAPI(":memory:")
-        # Results need no particular order; without it DuckDB streams them with less memory.
-        api.duckdb_con.execute("SET preserve_insertion_order = false")
-        return api
-
-    def register(self, api: Any, frame: pd.DataFrame, name: str) -> Any:
-        import pyarrow as pa
-
-        types = {
-            "list": pa.list_(pa.string()),
-            "integer": pa.int64(),
-            "float": pa.float64(),
-            "string": pa.string(),
-        }
-        schema = pa.schema([(c, types[_kind(c)]) for c in frame.columns])
-        lists = [c for c in frame.columns if _kind(c) == "list" and frame[c].dtype != object]
-        if lists:  # an empty or all-null column comes typed as float
-            frame = frame.astype(dict.fromkeys(lists, object))
-        table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-        return api.register(table, table_name=name)
-
-    def close(self, api: Any) -> None:
-        api.duckdb_con.close()
-
-
-def spark_session(threads: int | None = None) -> Any:
-    """The process's Spark session for every Nexus stage, made the first time with Splink's
-    similarity jar: the driver's class path is fixed when its JVM starts, so a session made
-    without the jar (by another stage) would leave resolution without Jaro-Winkler."""
-    from pyspark.sql import SparkSession
-    from splink.backends.spark import similarity_jar_location
-
-    builder = SparkSession.builder.appName("nexus")
-    if threads is not None:
-        builder = builder.master(f"local[{threads}]")
-    return (
-        builder.config("spark.jars", similarity_jar_location())
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
-
-
-class _SparkEngine(_Engine):
-    """Splink's Spark backend on a given session, or on one made here: Spark's own
-    configuration (spark-defaults.conf, PYSPARK_SUBMIT_ARGS) says where it runs, local[*] when
-    nothing does. Splink's similarity functions (Jaro-Winkler, Damerau-Levenshtein) come from its
-    jar, which a given session must have in `spark.jars` (splink.backends.spark.
-    similarity_jar_location()). Intermediate tables are written under the session's checkpoint
-    directory, a temporary one when it has none.
-    """
-
-    dialect = "spark"
-
-    def __init__(self, session: Any = None) -> None:
-        try:
-            import pyspark.sql  # noqa: F401  (only to say clearly when it is missing)
-        except ImportError as error:
-            raise ConfigError(
-                "the Spark backend needs PySpark and a Java runtime (17 or later): "
-                "`pip install 'nexus-fusion[spark]'`, or use backend='duckdb'"
-            ) from error
-        if session is None:
-            session = spark_session()
-            session.sparkContext.setLogLevel("ERROR")  # Splink's scratch tables warn by the dozen
-            if session.sparkContext.master.startswith("local"):
-                # Spark's 200 shuffle partitions are meant for clusters; one machine's
-                # cores keep small jobs from drowning in empty tasks.
-                cores = session.sparkContext.defaultParallelism
-                session.conf.set("spark.sql.shuffle.partitions", str(max(2, 2 * cores)))
-        if session.sparkContext.getCheckpointDir() is None:
-            session.sparkContext.setCheckpointDir(_scratch("nexus-spark-"))
-        self.session = session
-        self._views: dict[int, list[str]] = {}  # per API: the temporary views registered
-
-    def api(self) -> Any:
-        from splink.backends.spark import SparkAPI
-
-        partitions = int(self.session.conf.get("spark.sql.shuffle.partitions"))
-        return SparkAPI(  # type: ignore[no-untyped-call]
-            spark_session=self.session,
-            break_lineage_method="parquet",
-            num_partitions_on_repartition=partitions,
-        )
-
-    def register(self, api: Any, frame: pd.DataFrame, name: str) -> Any:
-        from pyspark.sql import types as st
-
-        types = {
-            "list": st.ArrayType(st.StringType()),
-            "integer": st.LongType(),
-            "float": st.DoubleType(),
-            "string": st.StringType(),
-        }
-        schema = st.StructType([st.StructField(c, types[_kind(c)]) for c in frame.columns])
-        rows = [
-            tuple(_spark_value(value) for value in row)
-            for row in frame.itertuples(index=False, name=None)
-        ]
-        self._views.setdefault(id(api), []).append(name)
-        return api.register(self.session.createDataFrame(rows, schema=schema), table_name=name)
-
-    def close(self, api: Any) -> None:
-        # Views outlive the API in the session: the next fit or predict registers them anew.
-        api.delete_tables_created_by_splink_from_db()
-        for name in self._views.pop(id(api), []):
-            self.session.catalog.dropTempView(name)
-
-
-def _spark_value(value: Any) -> Any:
-    """A cell as Spark takes it: lists as lists, missing values as None, numbers as Python's."""
-    if isinstance(value, list | tuple | np.ndarray):
-        return [str(v) for v in value]
-    if value is None or _missing(value):
-        return None
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _scratch(prefix: str) -> str:
-    """A temporary directory removed when the process ends."""
-    path = tempfile.mkdtemp(prefix=prefix)
-    atexit.register(shutil.rmtree, path, True)
-    return path
-
-
-def _engine(backend: str, spark_session: Any) -> _Engine:
-    if backend == "duckdb":
-        return _DuckDBEngine()
-    if backend == "spark":
-        return _SparkEngine(spark_session)
-    raise ConfigError(f"unknown resolution backend {backend!r}: use one of {', '.join(BACKENDS)}")
-
-
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """Splink reports progress on its logger and warns about untrained levels of tiny inputs:
-    both are turned down for the duration of a Nexus call only.
-    """
-    previous = _LOG.level
-    _LOG.setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", module=r"splink(\.|$)")
-            yield
-    finally:
-        _LOG.setLevel(previous)
 
 
 # -- matchers ----------------------------------------------------------------------------------
@@ -1025,57 +530,6 @@ class _Matcher(ABC):
         }
 
 
-@dataclass(frozen=True)
-class Assignment:
-    """Cluster id and confidence (see _Matcher.assign) of every record."""
-
-    clusters: dict[str, str]
-    confidence: dict[str, float]
-
-
-def _edges(pairs: Sequence[MatchPair] | pd.DataFrame) -> pd.DataFrame:
-    if isinstance(pairs, pd.DataFrame):
-        left, right = pairs["unique_id_l"].tolist(), pairs["unique_id_r"].tolist()
-        probability = pairs["match_probability"].tolist()
-    else:
-        left = [p.left for p in pairs]
-        right = [p.right for p in pairs]
-        probability = [p.probability for p in pairs]
-    return pd.DataFrame(
-        {
-            "unique_id_l": pd.Series(left, dtype=object).astype(str),
-            "unique_id_r": pd.Series(right, dtype=object).astype(str),
-            "match_probability": pd.Series(probability, dtype=float),
-        }
-    )
-
-
-def _confidence(
-    cluster: dict[str, str], edges: pd.DataFrame, joined: dict[str, tuple[str, float]]
-) -> dict[str, float]:
-    both = pd.concat(
-        [
-            edges.rename(columns={"unique_id_l": "record", "unique_id_r": "other"}),
-            edges.rename(columns={"unique_id_r": "record", "unique_id_l": "other"}),
-        ],
-        ignore_index=True,
-    )
-    same = both["record"].map(cluster) == both["other"].map(cluster)
-    inside = both[same].groupby("record")["match_probability"].max().to_dict()
-    outside = both.groupby("record")["match_probability"].max().to_dict()
-    sizes = pd.Series(cluster).value_counts()
-    out: dict[str, float] = {}
-    for record, target in cluster.items():
-        if record in joined:
-            value = joined[record][1]
-        elif sizes[target] > 1:
-            value = float(inside.get(record, 0.0))
-        else:
-            value = 1.0 - float(outside.get(record, 0.0))
-        out[record] = round(value, 6)
-    return out
-
-
 def _identity(table: pd.DataFrame, identifiers: Sequence[str]) -> pd.Series:
     """Who a record is, as far as can be told without a model, for estimating u and term
     frequencies: records sharing an ID number, a phone, or a name with a father's name (the
@@ -1190,38 +644,6 @@ def _productive_rules(
 def _pair_count(table: pd.DataFrame, columns: Sequence[str]) -> int:
     sizes = table.dropna(subset=list(columns)).groupby(list(columns), sort=False).size()
     return int((sizes * (sizes - 1) // 2).sum())
-
-
-def _number(value: Any) -> float:
-    return 0.0 if value is None or _missing(value) else float(value)
-
-
-def _missing(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _shared(left: Any, right: Any) -> str | None:
-    """The items two list values have in common, for explanations (None for other values)."""
-    if not (hasattr(left, "__iter__") and hasattr(right, "__iter__")):
-        return None
-    if isinstance(left, str) or isinstance(right, str):
-        return None
-    common = sorted({str(v) for v in left} & {str(v) for v in right})
-    return ", ".join(common) or None
-
-
-def _shown(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, list | tuple) or hasattr(value, "tolist"):
-        items = value.tolist() if hasattr(value, "tolist") else value
-        return ", ".join(str(v) for v in items) or None
-    if _missing(value):
-        return None
-    return str(value)
 
 
 class PersonMatcher(_Matcher):

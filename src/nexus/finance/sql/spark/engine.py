@@ -65,7 +65,7 @@ class SparkEngine(TransactionEngine):
                 "the Spark engine needs PySpark and a Java runtime (17 or later): "
                 "`pip install 'nexus-fusion[spark]'`, or use --backend duckdb"
             ) from exc
-        from nexus.resolve.model import spark_session  # one session, made with Splink's jar
+        from nexus.resolve.engines import spark_session  # one session, made with Splink's jar
 
         self._own = session is None
         if session is None:
