@@ -43,6 +43,31 @@ def test_sql_and_python_give_the_same_score(typology: str) -> None:
     assert sql_score == pytest.approx(evidence.score(values), rel=1e-9)
 
 
+@pytest.mark.parametrize("typology", sorted(EVIDENCE))
+def test_sql_and_python_agree_on_every_branch_of_the_trees(typology: str) -> None:
+    evidence: Evidence = EVIDENCE[typology]
+    rng = np.random.default_rng(11)
+    points = [{f.name: float(rng.uniform(-1.5, 5)) for f in evidence.features} for _ in range(300)]
+    rows = " UNION ALL ".join(
+        "SELECT "
+        + ", ".join([f"{i} AS i", *(f"CAST({v!r} AS DOUBLE) AS f_{k}" for k, v in p.items())])
+        for i, p in enumerate(points)
+    )
+    scores = duckdb.sql(f"SELECT i, {evidence.score_sql()} FROM ({rows}) ORDER BY i").fetchall()
+    assert [s for _, s in scores] == pytest.approx([evidence.score(p) for p in points], rel=1e-9)
+
+
+def test_the_fans_are_scored_by_trees_whose_pushes_add_up_to_their_output() -> None:
+    rng = np.random.default_rng(5)
+    for typology in ("fan_in", "fan_out"):
+        evidence = EVIDENCE[typology]
+        assert len(evidence.trees) >= 10
+        assert all(f.weight == 0 for f in evidence.features)
+        for tree in evidence.trees:
+            x = [float(v) for v in rng.uniform(-1.5, 5, len(evidence.features))]
+            assert tree.value[0] + sum(tree.pushes(x).values()) == pytest.approx(tree.output(x))
+
+
 def test_every_evidence_scored_alert_keeps_its_features_and_names_its_drivers(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:

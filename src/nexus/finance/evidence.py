@@ -1,21 +1,29 @@
 """Evidence scores of the typologies judged by features: each feature as SQL over a candidate's
-figures with its documented direction and weight, and the logistic score they add up to.
+figures with its documented direction, and the logistic score its weights and trees add up to.
 
 A detector of such a typology finds candidates within loose bounds; the score says how strongly
 the candidate's features point to the typology, monotone in each feature (a feature's weight
 can only push the score its documented way), and one threshold per typology (in settings)
 decides the alert. The weights were fitted by `tools/fit_evidence.py` on the independent
 family `tests/families/transactions.py` (seeds 1000-1009, never the seeds the benchmarks
-report) with every weight held to its direction; docs/typologies.md gives where each comes from.
+report) with every weight held to its direction. The fans add a small ensemble of boosted trees
+fitted there with every feature held to its direction too (LightGBM's monotone constraints), as
+fans' features count together (many counterparties mean little unless they are new and the
+money was funded): the score still only moves each feature's documented way, and a driver's
+push is told along each tree's path. docs/typologies.md gives where each comes from.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
+from typing import Any
 
-__all__ = ["EVIDENCE", "Evidence", "Feature"]
+__all__ = ["EVIDENCE", "Evidence", "Feature", "Tree"]
 
 
 @dataclass(frozen=True)
@@ -38,13 +46,67 @@ class Feature:
         return self.direction * self.weight * value
 
 
+def _double(value: float) -> str:
+    # Literals as DOUBLE: both engines would otherwise read them as fixed-point decimals.
+    return f"CAST({value!r} AS DOUBLE)"
+
+
+@dataclass(frozen=True)
+class Tree:
+    """One regression tree as flat nodes (node 0 the root): a split sends a candidate left where
+    its feature's value is ≤ the threshold, right otherwise (a missing value too); every node
+    holds a value, a leaf its output and a split the mean output under it."""
+
+    feature: tuple[int, ...]  # the feature's index at a split, -1 at a leaf
+    threshold: tuple[float, ...]
+    left: tuple[int, ...]
+    right: tuple[int, ...]
+    value: tuple[float, ...]
+
+    def path(self, x: Sequence[float]) -> list[int]:
+        """The nodes a candidate passes through, root to leaf."""
+        node, nodes = 0, [0]
+        while self.feature[node] >= 0:
+            node = (
+                self.left[node]
+                if x[self.feature[node]] <= self.threshold[node]
+                else (self.right[node])
+            )
+            nodes.append(node)
+        return nodes
+
+    def output(self, x: Sequence[float]) -> float:
+        return self.value[self.path(x)[-1]]
+
+    def pushes(self, x: Sequence[float]) -> dict[int, float]:
+        """What each feature added along the candidate's path (each split's change of value)."""
+        out: dict[int, float] = {}
+        nodes = self.path(x)
+        for parent, child in itertools.pairwise(nodes):
+            f = self.feature[parent]
+            out[f] = out.get(f, 0.0) + self.value[child] - self.value[parent]
+        return out
+
+    def sql(self, columns: Sequence[str], node: int = 0) -> str:
+        f = self.feature[node]
+        if f < 0:
+            return _double(self.value[node])
+        return (
+            f"CASE WHEN {columns[f]} <= {_double(self.threshold[node])} "
+            f"THEN {self.sql(columns, self.left[node])} "
+            f"ELSE {self.sql(columns, self.right[node])} END"
+        )
+
+
 @dataclass(frozen=True)
 class Evidence:
-    """A typology's features and intercept: score = 1 / (1 + e^-(intercept + Σ contributions))."""
+    """A typology's features, intercept and trees: score = 1 / (1 + e^-z), z = intercept + Σ
+    weighted features + Σ trees' outputs."""
 
     typology: str
     intercept: float
     features: tuple[Feature, ...]
+    trees: tuple[Tree, ...] = ()
 
     def columns_sql(self) -> str:
         """The features as columns `f_<name>` (what the alert keeps and explains)."""
@@ -52,26 +114,33 @@ class Evidence:
 
     def score_sql(self) -> str:
         """The score over the `f_<name>` columns, in the SQL both engines share."""
-        # Literals as DOUBLE: both engines would otherwise read them as fixed-point decimals.
-        terms = " + ".join(
-            f"CAST({f.direction * f.weight!r} AS DOUBLE) * f_{f.name}" for f in self.features
-        )
-        return f"1.0 / (1.0 + EXP(-(CAST({self.intercept!r} AS DOUBLE) + {terms})))"
+        columns = [f"f_{f.name}" for f in self.features]
+        terms = [
+            f"{_double(f.direction * f.weight)} * f_{f.name}" for f in self.features if f.weight
+        ]
+        terms += [f"({tree.sql(columns)})" for tree in self.trees]
+        return f"1.0 / (1.0 + EXP(-({' + '.join([_double(self.intercept), *terms])})))"
 
     def score(self, values: Mapping[str, float]) -> float:
-        z = self.intercept + sum(f.contribution(values[f.name]) for f in self.features)
+        x = [values[f.name] for f in self.features]
+        z = self.intercept + sum(f.contribution(v) for f, v in zip(self.features, x, strict=True))
+        z += sum(tree.output(x) for tree in self.trees)
         return 1.0 / (1.0 + math.exp(-z))
 
     def drivers(self, values: Mapping[str, float], limit: int = 3) -> list[tuple[Feature, float]]:
         """The features that pushed the score up most against a typical candidate (each
-        feature's push: its contribution less that of its reference value)."""
-        pushes = (
-            (f, f.contribution(values[f.name]) - f.contribution(f.reference))
-            for f in self.features
-            if f.weight > 0
-        )
-        ranked = sorted(pushes, key=lambda pair: -pair[1])
-        return [(f, push) for f, push in ranked[:limit] if push > 0]
+        feature's push: its contribution less that of its reference value, plus what it added
+        along each tree's path from the trees' mean)."""
+        x = [values[f.name] for f in self.features]
+        push = {
+            i: f.contribution(x[i]) - f.contribution(f.reference)
+            for i, f in enumerate(self.features)
+        }
+        for tree in self.trees:
+            for i, added in tree.pushes(x).items():
+                push[i] += added
+        ranked = sorted(((self.features[i], p) for i, p in push.items()), key=lambda t: -t[1])
+        return [(f, p) for f, p in ranked[:limit] if p > 1e-9]
 
 
 _NEUTRAL_BURST = math.log(11.0)  # where no burst can be told: as if ten times the usual pace
@@ -104,36 +173,37 @@ _PASS = (
     ("size", f"LEAST(LN(1.0 + money_in / 100000.0), {_SIZE_CAP!r})", 1, "money passed through"),
 )
 # typology: (intercept, {feature: (weight, reference)}); the reference is the feature's median
-# over the fitting candidates, from which a driver's push is told.
+# over the fitting candidates, from which a driver's push is told. The fans' weights are 0: their
+# trees (evidence_trees.json) carry the score.
 _WEIGHTS: dict[str, tuple[float, dict[str, tuple[float, float]]]] = {
     "fan_in": (
-        -7.2,
+        0.0,
         {
             "parties": (0.0, 1.61),
             "repeat_share": (0.0, 0.17),
-            "onward": (1.91, 0.2),
-            "excess": (0.32, 0.0),
-            "burst": (0.56, 1.88),
-            "oneoff": (6.03, 0.0),
-            "spread": (1.64, 0.09),
-            "again": (2.55, 0.22),
+            "onward": (0.0, 0.2),
+            "excess": (0.0, 0.0),
+            "burst": (0.0, 1.88),
+            "oneoff": (0.0, 0.0),
+            "spread": (0.0, 0.09),
+            "again": (0.0, 0.22),
             "moves": (0.0, 1.79),
-            "size": (0.39, 1.53),
+            "size": (0.0, 1.53),
         },
     ),
     "fan_out": (
-        -6.17,
+        0.0,
         {
             "parties": (0.0, 1.79),
-            "repeat_share": (1.86, 0.17),
-            "onward": (2.44, 0.1),
+            "repeat_share": (0.0, 0.17),
+            "onward": (0.0, 0.1),
             "excess": (0.0, 0.0),
             "burst": (0.0, 1.45),
-            "oneoff": (6.4, 0.0),
-            "spread": (0.48, 0.32),
-            "again": (3.93, 0.15),
+            "oneoff": (0.0, 0.0),
+            "spread": (0.0, 0.32),
+            "again": (0.0, 0.15),
             "moves": (0.0, 0.69),
-            "size": (0.61, 1.32),
+            "size": (0.0, 1.32),
         },
     ),
     "pass_through": (
@@ -150,13 +220,25 @@ _WEIGHTS: dict[str, tuple[float, dict[str, tuple[float, float]]]] = {
 }
 
 
+TREES_FILE = "evidence_trees.json"  # beside this module: {typology: [tree as Tree's fields]}
+
+
+def _trees() -> dict[str, list[dict[str, Any]]]:
+    text = resources.files("nexus.finance").joinpath(TREES_FILE).read_text(encoding="utf-8")
+    loaded: dict[str, list[dict[str, Any]]] = json.loads(text)
+    return loaded
+
+
 def _evidence(typology: str, spec: tuple[tuple[str, str, int, str], ...]) -> Evidence:
     intercept, weights = _WEIGHTS[typology]
     features = tuple(
         Feature(name, sql, direction, *weights[name], meaning)
         for name, sql, direction, meaning in spec
     )
-    return Evidence(typology, intercept, features)
+    trees = tuple(
+        Tree(**{k: tuple(v) for k, v in tree.items()}) for tree in _trees().get(typology, [])
+    )
+    return Evidence(typology, intercept, features, trees)
 
 
 EVIDENCE: dict[str, Evidence] = {
