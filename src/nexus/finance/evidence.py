@@ -67,11 +67,8 @@ class Tree:
         """The nodes a candidate passes through, root to leaf."""
         node, nodes = 0, [0]
         while self.feature[node] >= 0:
-            node = (
-                self.left[node]
-                if x[self.feature[node]] <= self.threshold[node]
-                else (self.right[node])
-            )
+            below = x[self.feature[node]] <= self.threshold[node]
+            node = self.left[node] if below else self.right[node]
             nodes.append(node)
         return nodes
 
