@@ -78,6 +78,24 @@ def test_ingest_reports_loaded_and_quarantined_and_fails_without_allow_rejects(
     assert "32/13/2024" in record["reason"]
 
 
+def test_a_failed_export_leaves_the_file_it_would_have_replaced(home: Path, tmp_path: Path) -> None:
+    mapping, _ = write_anf(tmp_path, count=5)
+    run(home, "ingest", str(mapping))
+    target = tmp_path / "kept.jsonl"
+    target.write_text("yesterday's export\n", encoding="utf-8")
+    failed = run(home, "export", "--format", "csv", "-o", str(target), ok=False)
+    assert failed.returncode != 0 and "unknown export format" in failed.stderr
+    failed = run(home, "network", "export", "--format", "ftm", "-o", str(target), ok=False)
+    assert failed.returncode != 0 and "--around" in failed.stderr
+    assert target.read_text(encoding="utf-8") == "yesterday's export\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".kept")) == []
+    run(home, "export", "-o", str(target))
+    assert target.read_text(encoding="utf-8") == run(home, "export").stdout
+    assert target.stat().st_mode & 0o077 == 0  # marked records: readable by the owner only
+    missing = run(home, "export", "-o", str(tmp_path / "nowhere" / "x.jsonl"), ok=False)
+    assert missing.returncode != 0 and "does not exist" in missing.stderr
+
+
 def test_export_and_entity_show_act_as_the_named_viewer(home: Path, tmp_path: Path) -> None:
     mapping, _ = write_anf(tmp_path, count=5)
     run(home, "ingest", str(mapping))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
@@ -15,6 +16,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from nexus.cli.context import AppContext
+from nexus.exceptions import NexusError
+from nexus.files import atomic_binary
 
 console = Console()
 errors = Console(stderr=True)
@@ -59,8 +62,13 @@ def progress_bar() -> Progress:
 
 @contextmanager
 def open_output(path: str) -> Iterator[IO[bytes]]:
+    """Standard output for "-", else the file written whole or not at all (a failed export
+    leaves what was there)."""
     if path == "-":
         yield sys.stdout.buffer
     else:
-        with open(path, "wb") as fh:
+        target = Path(path)
+        if not (target.parent if str(target.parent) else Path(".")).is_dir():
+            raise NexusError(f"{path}: the folder {target.parent} does not exist")
+        with atomic_binary(target) as fh:
             yield fh

@@ -5,10 +5,7 @@ Registered on the main app by nexus.cli.app.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import IO, Annotated
 
@@ -16,6 +13,7 @@ import typer
 from rich.table import Table
 
 from nexus.cli.common import AsUser, app_context, console, errors
+from nexus.files import atomic_text
 from nexus.finance.findings import Finding
 from nexus.finance.sql import LoadReport, RowError, open_engine
 from nexus.finance.transactions import write_rejects
@@ -30,18 +28,9 @@ Threads = Annotated[
 Backend = Annotated[str, typer.Option(help="SQL engine: duckdb (in process) or spark.")]
 
 
-@contextmanager
-def _atomic_text(path: Path) -> Iterator[IO[str]]:
-    """Write beside the target and rename at the end: never a half-written file."""
+def _atomic_text(path: Path) -> AbstractContextManager[IO[str]]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            yield fh
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
+    return atomic_text(path)
 
 
 def _report_rejects(source: str, errors_: list[RowError], rejects: Path | None) -> None:

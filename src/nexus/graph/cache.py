@@ -5,12 +5,12 @@ when a statement, link or judgement the scope may see changes (the version chang
 
 from __future__ import annotations
 
-import os
 import pickle
 import threading
 from collections import OrderedDict
 from pathlib import Path
 
+from nexus.files import atomic_binary
 from nexus.graph.builder import GraphOptions, read_graph
 from nexus.graph.elements import EntityGraph
 from nexus.policy import Reader
@@ -70,11 +70,8 @@ class GraphCache:
         if path is None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".partial")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
+        with atomic_binary(path) as fh:
             pickle.dump(graph, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        partial.replace(path)
         scope = key.split(":", 1)[0]
         older = sorted(path.parent.glob(f"{scope}:*.pickle"), key=lambda p: p.stat().st_mtime)
         for stale in older[:-KEEP_PER_SCOPE]:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from nexus.exceptions import SourceError
+from nexus.files import atomic_text
 from nexus.resolve.conflicts import guard
 from nexus.resolve.features import ORGANISATION_PROPERTIES, PERSON_PROPERTIES
 from nexus.resolve.model import OrgMatcher, PersonMatcher
@@ -310,29 +309,14 @@ def _rows(rows: Sequence[tuple[str, str]], assignment: Assignment) -> list[tuple
 def _write(
     output: Path, header: Sequence[str], rows: Sequence[Sequence[str]], report: LinkageReport
 ) -> None:
-    """Write to a temporary file beside `output`, then rename: never half a file."""
+    """Write the whole file or leave `output` as it was (nexus.files)."""
     directory = output.parent if str(output.parent) else Path(".")
     if not directory.is_dir():
         raise SourceError(f"{output}: the folder {directory} does not exist")
-    temporary = ""
-    try:
-        with tempfile.NamedTemporaryFile(
-            "w",
-            encoding="utf-8",
-            newline="",
-            dir=directory,
-            prefix=f".{output.name}.",
-            delete=False,
-        ) as handle:
-            temporary = handle.name
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows(rows)
-        os.replace(temporary, output)
-    except BaseException:
-        if temporary:
-            Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_text(output) as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
     report.rows = len(rows)
 
 
