@@ -20,7 +20,7 @@ SCOPED_READS = {
 }
 
 # Which packages each package may import (foundations are open to all).
-FOUNDATIONS = {"nexus", "nexus.exceptions", "nexus.settings", "nexus.model"}
+FOUNDATIONS = {"nexus", "nexus.exceptions", "nexus.settings", "nexus.model", "nexus.files"}
 ALLOWED = {
     "model": set(),
     "scenario": set(),
