@@ -5,6 +5,7 @@ Values come from `NEXUS_*` environment variables, then an optional `nexus.yml` i
 
 from __future__ import annotations
 
+import difflib
 import os
 from functools import cached_property
 from pathlib import Path
@@ -202,7 +203,22 @@ class Settings(BaseSettings):
     )
     admin_user: str = Field(
         default="admin",
-        description="The viewer that `nexus init` creates and commands act as without `--as`.",
+        description=(
+            "The administrator that `nexus init` creates; the owner of the home folder acts as "
+            "it unless `user` or `os_users` says otherwise."
+        ),
+    )
+    user: str | None = Field(
+        default=None,
+        description=(
+            "The Nexus user the command line acts as (`NEXUS_USER`); empty means the `os_users` "
+            "entry for the operating-system login, else the administrator for the home folder's "
+            "owner, else a Nexus user of the login's own name."
+        ),
+    )
+    os_users: dict[str, str] = Field(
+        default={},
+        description="Operating-system logins mapped to the Nexus users they act as.",
     )
     admin_agency: str = Field(
         default="NEXUS",
@@ -347,7 +363,24 @@ class _HomeFileSource(PydanticBaseSettingsSource):
             raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a mapping of setting names to values")
+        _check_home_keys(path, set(self.settings_cls.model_fields))
         return data
+
+
+def _check_home_keys(path: Path, valid: set[str]) -> None:
+    """An unknown top-level key is an error naming the line and the nearest setting: a typo
+    must not silently fall back to a default."""
+    root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    if not isinstance(root, yaml.MappingNode):
+        return
+    for key_node, _value in root.value:
+        key = str(key_node.value)
+        if key not in valid:
+            near = difflib.get_close_matches(key, sorted(valid), n=1, cutoff=0.6)
+            hint = f"; did you mean `{near[0]}`?" if near else ""
+            raise ConfigError(
+                f"{path}, line {key_node.start_mark.line + 1}: unknown setting `{key}`{hint}"
+            )
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -19,6 +19,7 @@ from followthemoney.types import registry
 
 from nexus.exceptions import ConfigError, MappingError
 from nexus.ingest.formats import ENTITY_FORMATS, format_for_suffix
+from nexus.ingest.mapping_schema import check_keys
 from nexus.ingest.sources import TabularSource, detect_format
 from nexus.model import model
 from nexus.settings import Settings
@@ -261,6 +262,18 @@ def _marking(data: dict[str, Any], default: Marking, settings: Settings, where: 
         settings.check_marking(classification, caveats)
     except ConfigError as exc:
         raise MappingError(f"{where}: {exc}") from exc
+    levels = settings.classification_levels
+    weaker = levels.index(classification) < levels.index(default.classification)
+    if (weaker or not caveats >= default.caveats) and not (
+        "classification" in data and "caveats" in data
+    ):
+        # A marking weaker than the dataset's exposes records: it must be written out in full,
+        # so that a half-written one (a typo, a forgotten key) cannot weaken it by accident.
+        raise MappingError(
+            f"{where}: a marking below the dataset's ({default.classification}"
+            f"{' ' + ', '.join(sorted(default.caveats)) if default.caveats else ''}) must give "
+            "both `classification:` and `caveats:` explicitly"
+        )
     return Marking(default.agency, classification, caveats)
 
 
@@ -321,7 +334,9 @@ def _entity_plans(
 def load_mapping(path: Path, settings: Settings) -> MappingPlan:
     """Read and validate a mapping file; errors name the file, dataset, entity and property."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+        check_keys(path, text)
     except OSError as exc:
         raise MappingError(f"{path}: cannot read the mapping: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
