@@ -8,13 +8,14 @@ marked records.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_binary", "atomic_text"]
+__all__ = ["atomic_binary", "atomic_text", "owner_only"]
 
 
 @contextmanager
@@ -41,3 +42,16 @@ def atomic_text(path: Path) -> Iterator[IO[str]]:
 def atomic_binary(path: Path) -> Iterator[IO[bytes]]:
     with _beside(path) as (fd, _), os.fdopen(fd, "wb") as fh:
         yield fh
+
+
+def owner_only(home: Path) -> list[Path]:
+    """Make the home folder 0700 and the files in it 0600 where others could read them (a store
+    made before this rule); returns what was tightened."""
+    tightened: list[Path] = []
+    for path in (home, *sorted(home.iterdir())):
+        mode = stat.S_IMODE(path.lstat().st_mode)
+        if path.is_symlink() or not mode & 0o077:
+            continue
+        path.chmod(mode & 0o700)
+        tightened.append(path)
+    return tightened

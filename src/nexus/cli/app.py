@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import orjson
 import typer
+from rich.markup import escape
 from rich.table import Table
+from typer.exceptions import TyperException
 
 from nexus.cli import alerts as alert_commands
 from nexus.cli import finance as finance_commands
+from nexus.cli import mapping as mapping_commands
 from nexus.cli import network as network_commands
 from nexus.cli.common import (
     AsUser,
@@ -25,6 +29,7 @@ from nexus.cli.common import (
 from nexus.cli.context import AppContext
 from nexus.cli.render import entity_panel, ingest_table, quarantine_table
 from nexus.exceptions import NexusError
+from nexus.files import owner_only
 from nexus.ingest import (
     MappingPlan,
     ftm_plan,
@@ -76,6 +81,7 @@ def init(ctx: typer.Context) -> None:
     """Create (or upgrade) the store and, on a fresh install, the administrator."""
     app_ctx = app_context(ctx)
     app_ctx.settings.home.mkdir(parents=True, exist_ok=True)
+    tightened = owner_only(app_ctx.settings.home)
     created = app_ctx.ensure_admin()
     console.print(
         f"Store ready: [bold]{app_ctx.store.backend}[/bold] at {app_ctx.settings.store_url}"
@@ -83,8 +89,10 @@ def init(ctx: typer.Context) -> None:
     if created:
         console.print(
             f"Administrator [bold]{created.name}[/bold] created ({created.clearance}); "
-            "commands act as it unless given --as USER."
+            "the home folder's owner acts as it unless NEXUS_USER names another user."
         )
+    for path in tightened:
+        console.print(f"[yellow]{path} was readable by others: now owner-only[/yellow]")
 
 
 # -- ingestion ---------------------------------------------------------------------------------
@@ -112,7 +120,7 @@ def _screen_after_ingest(app_ctx: AppContext) -> None:
     from nexus.finance.screening import screen_store
 
     for name in app_ctx.settings.screening_after_ingest:
-        viewer = app_ctx.viewer(name)
+        viewer = app_ctx.access.viewer(name)  # configured system work, not acting as them
         with errors.status(f"screening as {name}"):
             report = screen_store(app_ctx.access, viewer)
         line = (
@@ -520,26 +528,39 @@ def scenario_generate(
 network_commands.register(app)
 finance_commands.register(app)
 alert_commands.register(app)
+mapping_commands.register(app)
 
 
 def main() -> None:
-    """Entry point: runs the app and turns Nexus errors into a message and exit code 2."""
+    """Entry point: every error a user can make ends in one line on stderr and exit code 2."""
+    os.umask(0o077)  # the home, the store and every output hold marked records: owner-only
     try:
         code = app(standalone_mode=False)
     except NexusError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        sys.exit(2)
+        _fail(str(exc))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         errors.print("aborted")
         sys.exit(130)
-    except Exception as exc:  # click's usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except OSError as exc:  # a file the user named that cannot be read or written
+        _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+    except TyperException as exc:  # Typer's own (vendored click) usage errors
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            exc.show()  # type: ignore[attr-defined]  # a group without a command: its help
+            sys.exit(2)
+        _fail(_usage_message(exc))
     # Outside standalone mode click returns the code of a typer.Exit instead of raising it.
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_message(exc: TyperException) -> str:
+    format_message = getattr(exc, "format_message", None)
+    message = " ".join(str(format_message() if format_message else exc).split())
+    command = getattr(getattr(exc, "ctx", None), "command_path", None)
+    return f"{message} (see `{command} --help`)" if command else message
+
+
+def _fail(message: str) -> NoReturn:
+    errors.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
+    sys.exit(2)

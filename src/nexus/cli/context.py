@@ -5,9 +5,13 @@ Built once per invocation from the global options; nothing here is global state.
 
 from __future__ import annotations
 
+import os
+import pwd
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
+from nexus.exceptions import AccessDenied
 from nexus.policy import ADMIN_ROLE, AccessLayer, Viewer
 from nexus.settings import Settings
 from nexus.store import SQLStore, UserRecord, open_store
@@ -28,8 +32,17 @@ class AppContext:
     def access(self) -> AccessLayer:
         return AccessLayer(self.store, self.settings)
 
+    @cached_property
+    def acting_user(self) -> str:
+        """Who this command line is: see `acting_user_name`."""
+        return acting_user_name(self.settings, _login(), _owner(self.settings.home))
+
     def viewer(self, name: str | None) -> Viewer:
-        return self.access.viewer(name or self.settings.admin_user)
+        """The acting user, or (`--as NAME`, administrators only, audited) the user named."""
+        me = self.access.viewer(self.acting_user)
+        if name is None or name == me.name:
+            return me
+        return self.access.act_as(me, name)
 
     def ensure_admin(self) -> UserRecord | None:
         """On an empty install, create the administrator; returns it if it was created."""
@@ -47,3 +60,37 @@ class AppContext:
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+
+
+def acting_user_name(settings: Settings, login: str, home_owner: str | None) -> str:
+    """The Nexus user a command line acts as: `NEXUS_USER` (`user`), else the home's mapping of
+    the operating-system login (`os_users`), else the administrator for the home's owner (the
+    operator who created it), else a Nexus user of the login's own name."""
+    if settings.user:
+        return settings.user
+    if login in settings.os_users:
+        return settings.os_users[login]
+    if login == home_owner:
+        return settings.admin_user
+    if login:
+        return login
+    raise AccessDenied("cannot tell who you are: set NEXUS_USER to your Nexus user name")
+
+
+def _login() -> str:
+    # The real user id, not $USER or $LOGNAME, which anyone can set.
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return ""
+
+
+def _owner(home: Path) -> str | None:
+    """The owner of the home folder, or of the folder it will be created in."""
+    for folder in (home, *home.absolute().parents):
+        if folder.exists():
+            try:
+                return pwd.getpwuid(folder.stat().st_uid).pw_name
+            except KeyError:
+                return None
+    return None

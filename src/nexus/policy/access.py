@@ -72,6 +72,16 @@ class AccessLayer:
             raise AccessDenied(f"unknown user {name!r}: ask an administrator to add it")
         return Viewer.from_user(user)
 
+    def act_as(self, admin: Viewer, name: str) -> Viewer:
+        """An administrator acting as another user: audited now, and named in each entry after."""
+        if not admin.is_admin:
+            raise AccessDenied(
+                f"only an administrator may act as another user; {admin.name} is not one"
+            )
+        user = self.viewer(name)
+        self.store.append_audit(admin.name, "user.act_as", {"user": name})
+        return Viewer.from_user(user, acting_admin=admin.name)
+
     def reader(self, viewer: Viewer | str) -> Reader:
         return Reader(self, viewer if isinstance(viewer, Viewer) else self.viewer(viewer))
 
@@ -97,7 +107,7 @@ class AccessLayer:
         self.settings.check_marking(user.clearance, frozenset())
         self.store.put_user(user)
         self.store.append_audit(
-            actor.name if actor else "(install)",
+            actor.audit_name if actor else "(install)",
             "user.put",
             {
                 "user": user.name,
@@ -137,7 +147,7 @@ class Reader:
 
     def _scope(self, action: str, detail: dict[str, Any]) -> Scope:
         # The audit entry is written before the read, so a read that fails half-way is recorded.
-        self.store.append_audit(self.viewer.name, action, detail)
+        self.store.append_audit(self.viewer.audit_name, action, detail)
         return self.access.scope(self.viewer)
 
     # -- entities ------------------------------------------------------------------------------
@@ -309,7 +319,7 @@ class Reader:
 
     def runs(self, limit: int = 50) -> list[RunRecord]:
         """Ingestion runs: an administrator sees all; others their own (counts reveal volume)."""
-        self.store.append_audit(self.viewer.name, "run.list", {"limit": limit})
+        self.store.append_audit(self.viewer.audit_name, "run.list", {"limit": limit})
         runs = self.store.runs(limit=limit)
         if self.viewer.is_admin:
             return runs

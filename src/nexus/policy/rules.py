@@ -5,7 +5,7 @@ Pure functions over a `Viewer`, a `Marking` and the configured levels and caveat
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass, fields
 
 from nexus.settings import Settings
 from nexus.store import Marking, UserRecord
@@ -15,11 +15,22 @@ ADMIN_ROLE = "admin"
 
 @dataclass(frozen=True, slots=True)
 class Viewer(UserRecord):
-    """A user as the policy sees them: agency, clearance, compartments, partner status, roles."""
+    """A user as the policy sees them: agency, clearance, compartments, partner status, roles;
+    `acting_admin` names the administrator who acts as them (`--as`), if one does."""
+
+    acting_admin: str | None = None
 
     @classmethod
-    def from_user(cls, user: UserRecord) -> Viewer:
-        return cls(*astuple(user))
+    def from_user(cls, user: UserRecord, acting_admin: str | None = None) -> Viewer:
+        values = {f.name: getattr(user, f.name) for f in fields(UserRecord)}
+        return cls(**values, acting_admin=acting_admin)
+
+    @property
+    def audit_name(self) -> str:
+        """Who the audit log says acted: the user, or "admin acting as user"."""
+        if self.acting_admin is None:
+            return self.name
+        return f"{self.acting_admin} acting as {self.name}"
 
     @property
     def is_admin(self) -> bool:
