@@ -271,7 +271,7 @@ def test_tampering_with_the_audit_log_is_detected(access: AccessLayer) -> None:
 
     access.reader("fia_clerk").count_entities()
     access.reader("unodc").count_entities()
-    with access.store.engine.begin() as conn:  # type: ignore[attr-defined]
+    with access.store.audit_log.engine.begin() as conn:  # type: ignore[attr-defined]
         conn.execute(
             text(
                 "UPDATE audit SET actor = 'someone_else' WHERE action = 'entity.count' "

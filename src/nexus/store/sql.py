@@ -34,9 +34,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from nexus.exceptions import StoreError
 from nexus.store import tables as t
+from nexus.store.auditlog import AuditLog, audit_hash
 from nexus.store.base import StatementStore, StoreWriter
 from nexus.store.clusters import canonical_ids, cluster
 from nexus.store.dialect import StatementRow, dialect_for
+from nexus.store.locking import write_lock
 from nexus.store.records import (
     AlertEvent,
     AlertRecord,
@@ -60,7 +62,6 @@ from nexus.store.records import (
 )
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
-_GENESIS = "0" * 64
 # SQLite allows 32k bound parameters; id lists longer than this are queried in chunks.
 _IN_CHUNK = 5_000
 
@@ -86,12 +87,15 @@ class SQLStore(StatementStore):
         self.backend = self.dialect.name
         self.batch_size = batch_size
         self._database = parsed.database
+        self._lock_database = parsed.database if self.backend == "sqlite" else None
+        self.audit_log = AuditLog(self.engine, self.backend, parsed.database)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def migrate(self) -> None:
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
         try:
+            # Not under the write lock: opening an up-to-date store must not wait for an ingest.
             with self.engine.begin() as conn:
                 config.attributes["connection"] = conn
                 command.upgrade(config, "head")
@@ -99,8 +103,10 @@ class SQLStore(StatementStore):
             raise StoreError(
                 f"cannot reach the store at {make_url(self.url)!r}: {exc.orig}"
             ) from exc
+        self.audit_log.migrate()
 
     def close(self) -> None:
+        self.audit_log.close()
         self.engine.dispose()
 
     def size_on_disk(self) -> int:
@@ -110,13 +116,24 @@ class SQLStore(StatementStore):
             return self.dialect.size_on_disk(conn, self._database)
 
     # -- writing -------------------------------------------------------------------------------
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        # Every write transaction queues on the store's write lock (SQLite), so concurrent
+        # writers wait for each other instead of failing after the busy timeout.
+        with write_lock(self._lock_database), self.engine.begin() as conn:
+            yield conn
+
     def writer(self, user: str, source: str) -> AbstractContextManager[StoreWriter]:
         return self._writer(user, source)
 
     @contextmanager
     def _writer(self, user: str, source: str) -> Iterator[StoreWriter]:
         started = utc_now()
-        with self.engine.connect() as conn, self.dialect.bulk_write(conn):
+        with (
+            write_lock(self._lock_database),
+            self.engine.connect() as conn,
+            self.dialect.bulk_write(conn),
+        ):
             trans = conn.begin()
             run_id = conn.execute(
                 insert(t.runs).values(
@@ -149,7 +166,7 @@ class SQLStore(StatementStore):
 
     def _record_failed_run(self, run: RunRecord) -> None:
         # The failed run's own changes are gone; only the fact that it failed is kept.
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(insert(t.runs).values(**_run_values(run)))
 
     def marking_id(self, conn: Connection, marking: Marking) -> int:
@@ -400,7 +417,7 @@ class SQLStore(StatementStore):
         ]
         if not rows:
             return 0
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             for row in rows:
                 key = and_(
                     t.match_links.c.left_id == row["left_id"],
@@ -450,7 +467,7 @@ class SQLStore(StatementStore):
     def add_judgement(self, judgement: JudgementRecord) -> JudgementRecord:
         left, right = sorted((judgement.left_id, judgement.right_id))
         at = judgement.at or utc_now()
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             key = conn.execute(
                 insert(t.judgements).values(
                     left_id=left,
@@ -507,7 +524,7 @@ class SQLStore(StatementStore):
         self, user: str, started_at: str, counts: dict[str, int], scored: Collection[str]
     ) -> None:
         """Record a run and the source entities it scored, in one transaction."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(
                 insert(t.resolution_runs).values(user=user, started_at=started_at, **counts)
             )
@@ -554,7 +571,7 @@ class SQLStore(StatementStore):
         negatives = [pair for pair, j in decided.items() if j.verdict == "not_same"]
         groups = cluster(positives, negatives)
         members = [m for group in groups for m in group]
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             previous: dict[str, str] = {}
             for start in range(0, len(members), _IN_CHUNK):
                 chunk = members[start : start + _IN_CHUNK]
@@ -598,7 +615,7 @@ class SQLStore(StatementStore):
     def save_alerts(self, items: Sequence[tuple[AlertRecord, AlertEvent]]) -> list[AlertRecord]:
         now = utc_now()
         ids = []
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             for alert, event in items:
                 values = {
                     "key": alert.key,
@@ -646,7 +663,7 @@ class SQLStore(StatementStore):
 
     def share_alert(self, alert_id: int, agency: str, event: AlertEvent) -> None:
         now = utc_now()
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             known = conn.execute(
                 select(t.alert_recipients.c.agency).where(
                     t.alert_recipients.c.alert_id == alert_id,
@@ -748,7 +765,7 @@ class SQLStore(StatementStore):
             return {row[0]: row[1] for row in conn.execute(query)}
 
     def add_screening_run(self, run: ScreeningRun, digests: Mapping[str, str]) -> ScreeningRun:
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             key = conn.execute(
                 insert(t.screening_runs).values(
                     user=run.user,
@@ -815,7 +832,7 @@ class SQLStore(StatementStore):
             "partner": user.partner,
             "roles": caveat_text(user.roles),
         }
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             exists = conn.execute(select(t.users.c.name).where(t.users.c.name == user.name)).first()
             if exists:
                 conn.execute(update(t.users).where(t.users.c.name == user.name).values(**values))
@@ -834,45 +851,10 @@ class SQLStore(StatementStore):
             ]
 
     def append_audit(self, actor: str, action: str, detail: dict[str, Any]) -> AuditEntry:
-        for _attempt in range(20):
-            at = utc_now()
-            try:
-                with self.engine.begin() as conn:
-                    last = conn.execute(
-                        select(t.audit.c.hash).order_by(t.audit.c.id.desc()).limit(1)
-                    ).scalar()
-                    prev = last or _GENESIS
-                    digest = audit_hash(prev, at, actor, action, detail)
-                    result = conn.execute(
-                        insert(t.audit).values(
-                            at=at,
-                            actor=actor,
-                            action=action,
-                            detail=orjson.dumps(detail, option=orjson.OPT_SORT_KEYS).decode(),
-                            prev_hash=prev,
-                            hash=digest,
-                        )
-                    )
-            except IntegrityError:
-                continue  # a concurrent reader appended first: chain onto its entry
-            key = result.inserted_primary_key
-            assert key is not None
-            return AuditEntry(int(key[0]), at, actor, action, detail, prev, digest)
-        raise StoreError("could not append to the audit log: too much contention")
+        return self.audit_log.append(actor, action, detail)
 
     def audit_entries(self, *, after_id: int = 0) -> Iterator[AuditEntry]:
-        query = select(t.audit).where(t.audit.c.id > after_id).order_by(t.audit.c.id)
-        with self.engine.connect() as conn:
-            for row in conn.execute(query):
-                yield AuditEntry(
-                    row.id,
-                    row.at,
-                    row.actor,
-                    row.action,
-                    orjson.loads(row.detail),
-                    row.prev_hash,
-                    row.hash,
-                )
+        return self.audit_log.entries(after_id=after_id)
 
 
 class _SQLWriter(StoreWriter):
@@ -942,12 +924,6 @@ class _SQLWriter(StoreWriter):
         if rows:
             self.conn.execute(insert(t.quarantine), rows)
         return len(rows)
-
-
-def audit_hash(prev: str, at: str, actor: str, action: str, detail: dict[str, Any]) -> str:
-    """The chain link: each entry's hash covers its content and the previous entry's hash."""
-    body = orjson.dumps([prev, at, actor, action, detail], option=orjson.OPT_SORT_KEYS)
-    return hashlib.sha256(body).hexdigest()
 
 
 def _run_values(run: RunRecord) -> dict[str, Any]:
