@@ -328,3 +328,44 @@ def test_a_listing_is_an_alerts_reason_not_a_subject_at_risk(
     (risk,) = entity_risk(access.reader("anf_analyst"))
     assert risk.entity_id == subject and risk.score == pytest.approx(1 - 0.1 * 0.5)
     assert [a.kind for a in risk.alerts] == ["sanctions", "structuring"]
+
+
+def test_alerts_show_prints_payments_with_their_currency_and_the_account_holders(
+    access: AccessLayer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entities: list[dict[str, object]] = [
+        {"id": "p-sender", "schema": "Person", "properties": {"name": ["Tariq Mehmood"]}},
+        {"id": "p-receiver", "schema": "Person", "properties": {"name": ["Nadia Qureshi"]}},
+        {"id": "acc-1", "schema": "BankAccount", "properties": {"accountNumber": ["PK001"]}},
+        {"id": "acc-2", "schema": "BankAccount", "properties": {"accountNumber": ["AE002"]}},
+        {
+            "id": "own-1",
+            "schema": "Ownership",
+            "properties": {"owner": ["p-sender"], "asset": ["acc-1"]},
+        },
+        {
+            "id": "pay-1",
+            "schema": "Payment",
+            "properties": {
+                "amount": ["6800.00"],
+                "currency": ["USD"],
+                "date": ["2024-03-02"],
+                "payerAccount": ["acc-1"],
+                "beneficiaryAccount": ["acc-2"],
+                "beneficiary": ["p-receiver"],
+            },
+        },
+    ]
+    provenance = Provenance("bank_tx", "ANF", "RESTRICTED")
+    load_ftm(access, tmp_path / "bank.ftm.json", entities, provenance)
+    viewer = access.viewer("anf_analyst")
+    found = Finding("fan_in", 0.7, ("a payment abroad",), ("pay-1",), ("acc-1",))
+    (alert_id,) = raise_alerts(access, viewer, [found]).new
+    monkeypatch.setenv("NEXUS_HOME", str(access.settings.home))
+    monkeypatch.setenv("NEXUS_DATABASE_URL", access.settings.store_url)
+    monkeypatch.setenv("COLUMNS", "200")
+    result = CliRunner().invoke(app, ["alerts", "show", str(alert_id), "--as", "anf_analyst"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    payments = result.output.split("Payments", 1)[1].split("History", 1)[0]
+    (row,) = [line for line in payments.splitlines() if "6800.00" in line]
+    assert "6800.00 USD" in row and "Tariq Mehmood" in row and "Nadia Qureshi" in row

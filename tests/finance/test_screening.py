@@ -362,3 +362,18 @@ def test_a_listing_whose_sanction_ended_is_delisted(access: AccessLayer, tmp_pat
     report = screen_store(access, access.viewer("fmu"))
     assert report.delisted == {"os-ended": "sanction ended on 2019-06-30"}
     assert "os-ended" not in {h.entry for h in report.hits}
+
+
+def test_a_run_with_nothing_new_since_the_last_does_not_read_the_records_again(
+    access: AccessLayer,
+) -> None:
+    fmu = access.viewer("fmu")
+    screen_store(access, fmu)
+    last = max((e.id for e in access.store.audit_entries()), default=0)
+    again = screen_store(access, fmu)
+    assert (again.screened_subjects, again.screened_entries) == (0, 0) and again.subjects > 0
+    actions = {e.action for e in access.store.audit_entries(after_id=last)}
+    assert "statement.export" not in actions
+    last = max(e.id for e in access.store.audit_entries())
+    screen_store(access, fmu, full=True)  # a full run reads everything again
+    assert "statement.export" in {e.action for e in access.store.audit_entries(after_id=last)}

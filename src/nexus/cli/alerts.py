@@ -283,7 +283,7 @@ def alerts_show(
     json: Annotated[bool, typer.Option("--json", help="JSON instead.")] = False,
 ) -> None:
     """One alert: its reasons, history and subgraph of accounts, people and payments."""
-    from nexus.finance.alerts import subgraph
+    from nexus.finance.alerts import payment_lines, subgraph
 
     app_ctx = app_context(ctx)
     reader = app_ctx.access.reader(app_ctx.viewer(as_user))
@@ -309,6 +309,17 @@ def alerts_show(
     for entity in subgraph(reader, alert):
         graph.add_row(entity.schema.label, entity.caption, str(entity.id))
     console.print(graph)
+    lines = payment_lines(reader, alert)
+    if lines:
+        # Amounts keep their currency (a foreign 6800.00 is not PKR) and each side names the
+        # people behind its accounts as this viewer may see them.
+        payments = Table("date", "amount", "from", "to", title="Payments", box=None)
+        for line in lines:
+            amount = f"{line.amount} {line.currency}".strip()
+            payments.add_row(
+                line.date, amount, "; ".join(line.payer) or "?", "; ".join(line.beneficiary) or "?"
+            )
+        console.print(payments)
     history = Table("at", "user", "step", "status", "note", title="History", box=None)
     for event in alert.history:
         step = event.action + (f" to {event.agency}" if event.agency else "")

@@ -150,7 +150,7 @@ def raise_alerts(
         getattr(report, outcome).append(alert.id)
     report.unchanged.extend(r.id for r, e, _ in pending.values() if e is None)
     access.store.append_audit(
-        viewer.name, "alert.raise", {k: v for k, v in vars(report).items() if v}
+        viewer.audit_name, "alert.raise", {k: v for k, v in vars(report).items() if v}
     )
     return report
 
@@ -253,7 +253,7 @@ def transition(
         AlertEvent(outcome or "status", viewer.name, status, note.strip() if note else None),
     )
     access.store.append_audit(
-        viewer.name,
+        viewer.audit_name,
         "alert.status",
         {"id": alert_id, "from": alert.status, "to": status, "note": note, "outcome": outcome},
     )
@@ -306,7 +306,7 @@ def disseminate(
         alert_id, agency, AlertEvent("disseminated", viewer.name, alert.status, note, agency)
     )
     access.store.append_audit(
-        viewer.name, "alert.disseminate", {"id": alert_id, "to": agency, "note": note}
+        viewer.audit_name, "alert.disseminate", {"id": alert_id, "to": agency, "note": note}
     )
     return reader.alert(alert_id)
 
@@ -396,6 +396,59 @@ def _holdings(reader: Reader, payment_ids: Sequence[str]) -> list[tuple[str, str
             if len(holders) == 1 and len(accounts) == 1:  # which name goes with which account
                 pairs.add((holders[0], accounts[0]))
     return sorted(pairs)
+
+
+@dataclass(frozen=True)
+class PaymentLine:
+    """One of an alert's payments as the viewer sees it: the amount with its currency, and each
+    side's account with the people or companies holding it (empty where none is visible)."""
+
+    payment_id: str
+    date: str
+    amount: str
+    currency: str
+    payer: tuple[str, ...]
+    beneficiary: tuple[str, ...]
+
+
+def _values(payment: StatementEntity, props: tuple[str, str]) -> list[str]:
+    return [str(v) for prop in props for v in payment.get(prop)]
+
+
+def payment_lines(reader: Reader, alert: AlertRecord) -> list[PaymentLine]:
+    """The alert's payments the viewer may read, each side named by its parties and by the holders
+    of its account (an account number alone says nothing to an analyst)."""
+    payments = reader.lookup(list(alert.transactions))
+    if not payments:
+        return []
+    pairs = _holdings(reader, sorted(payments))
+    named = {v for p in payments.values() for side in PAYMENT_SIDES for v in _values(p, side)}
+    entities = reader.lookup(sorted({i for pair in pairs for i in pair} | named))
+    holders: dict[str, set[str]] = {}  # account (canonical) → holders' captions
+    for owner, asset in pairs:
+        if owner in entities and asset in entities:
+            holders.setdefault(str(entities[asset].id), set()).add(entities[owner].caption)
+    lines: list[PaymentLine] = []
+    for payment in {str(p.id): p for p in payments.values()}.values():
+        sides: list[tuple[str, ...]] = []
+        for party, account in PAYMENT_SIDES:
+            names = {entities[p].caption for p in payment.get(party) if p in entities}
+            for account_id in payment.get(account):
+                found = entities.get(account_id)
+                if found is not None:
+                    names |= holders.get(str(found.id), set())
+            sides.append(tuple(sorted(names)))
+        lines.append(
+            PaymentLine(
+                str(payment.id),
+                str(payment.first("date") or ""),
+                str(payment.first("amount") or ""),
+                str(payment.first("currency") or ""),
+                sides[0],
+                sides[1],
+            )
+        )
+    return sorted(lines, key=lambda line: (line.date, line.payment_id))
 
 
 def entity_risk(

@@ -190,7 +190,7 @@ def note_delisted(access: AccessLayer, viewer: Viewer, delisted: Mapping[str, st
         )
         noted.append(saved.id)
     if noted:
-        access.store.append_audit(viewer.name, "alert.delisted", {"ids": noted})
+        access.store.append_audit(viewer.audit_name, "alert.delisted", {"ids": noted})
     return noted
 
 
@@ -228,6 +228,19 @@ def screen_store(
     config = config or ScreeningConfig.from_settings(access.settings)
     reader = access.reader(viewer)
     started = utc_now()
+    # Loads count too: an entry missing from its list's latest load is delisted, and a reload
+    # that drops an entry moves load times only, which the data version leaves out.
+    loads = access.store.runs(limit=1)
+    version = f"{reader.data_version()}/{loads[0].id if loads else 0}"
+    watermark = _watermark(version, started[:10], config)
+    last = [] if full else access.store.screening_runs(viewer.name, limit=1)
+    if last and last[0].counts.get("watermark") == watermark:
+        # Nothing this viewer sees changed since their last run on the same day (delistings
+        # follow the date) under the same settings: that run's result stands, unread.
+        seen = last[0].counts
+        return ScreeningReport(
+            viewer.name, started, True, seen.get("entries", 0), seen.get("subjects", 0)
+        )
     entries, subjects, links = read_records(reader, config)
     delisted = delistings(reader, entries, config, started[:10])
     previous = {} if full else access.store.screened(viewer.name)
@@ -267,12 +280,22 @@ def screen_store(
         "screened_subjects": report.screened_subjects,
         "hits": len(report.hits),
         "findings": len(findings),
+        "watermark": watermark,
     }
     if report.alerts is not None:
         counts |= {k: len(v) for k, v in vars(report.alerts).items()}
     run = ScreeningRun(viewer.name, started, utc_now(), counts, full=not incremental)
     access.store.add_screening_run(run, {k: digests[k] for k in sorted(fresh)})
     return report
+
+
+def _watermark(data_version: str, day: str, config: ScreeningConfig) -> int:
+    """What a run's result depends on, as a number a run's counts can keep: the viewer's data
+    version (their own scope, so nothing of another's is compared), the day and the settings."""
+    lists, topics = ",".join(sorted(config.lists)), ",".join(sorted(config.topics))
+    settings = (repr(config.threshold), repr(config.whole_lists), repr(config.index))
+    key = "|".join((data_version, day, lists, topics, *settings))
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:6], "big")
 
 
 def _rows(records: Iterable[Record]) -> Iterator[RecordRow]:
