@@ -329,8 +329,9 @@ def user_add(
 
 @user_app.command("list")
 def user_list(ctx: typer.Context) -> None:
-    """Every user with agency, clearance, compartments, partner and roles."""
+    """Every user with agency, clearance, compartments, partner and roles (administrators only)."""
     app_ctx = app_context(ctx)
+    app_ctx.administrator()
     table = Table("name", "agency", "clearance", "compartments", "partner", "roles")
     for user in app_ctx.store.users():
         table.add_row(
@@ -347,8 +348,10 @@ def user_list(ctx: typer.Context) -> None:
 # -- audit -------------------------------------------------------------------------------------
 @audit_app.command("verify")
 def audit_verify(ctx: typer.Context) -> None:
-    """Check that no audit entry was altered or removed."""
-    verdict = verify_audit(app_context(ctx).store)
+    """Check that no audit entry was altered or removed (administrators only)."""
+    app_ctx = app_context(ctx)
+    app_ctx.administrator()
+    verdict = verify_audit(app_ctx.store)
     if verdict.intact:
         console.print(
             f"[green]Audit log intact[/green]: {verdict.entries} entries chain correctly."

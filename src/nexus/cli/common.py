@@ -23,7 +23,11 @@ console = Console()
 errors = Console(stderr=True)
 
 AsUser = Annotated[
-    str | None, typer.Option("--as", help="Act as this user (default: the administrator).")
+    str | None,
+    typer.Option(
+        "--as",
+        help="Administrators: act as this user, audited (default: NEXUS_USER, see docs/access.md).",
+    ),
 ]
 
 

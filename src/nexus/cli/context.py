@@ -44,6 +44,13 @@ class AppContext:
             return me
         return self.access.act_as(me, name)
 
+    def administrator(self) -> Viewer:
+        """The acting user, who must be an administrator (user lists, the audit chain)."""
+        me = self.access.viewer(self.acting_user)
+        if not me.is_admin:
+            raise AccessDenied(f"only an administrator may do this; {me.name} is not one")
+        return me
+
     def ensure_admin(self) -> UserRecord | None:
         """On an empty install, create the administrator; returns it if it was created."""
         if self.store.users():
