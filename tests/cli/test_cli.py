@@ -15,9 +15,15 @@ from tests.datafiles import ANF_COLUMNS, anf_rows, write_anf, write_csv
 NEXUS = Path(sys.executable).parent / "nexus"
 
 
-def run(home: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+def run(
+    home: Path, *args: str, ok: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`nexus ARGS` on the store in `home`, as the home's owner unless `env` says otherwise."""
+    extra = env or {}
     env = {**os.environ, "NEXUS_HOME": str(home), "COLUMNS": "200"}
     env.pop("NEXUS_DATABASE_URL", None)
+    env.pop("NEXUS_USER", None)
+    env.update(extra)
     done = subprocess.run(
         [str(NEXUS), *args], capture_output=True, text=True, env=env, cwd=home.parent, timeout=120
     )
