@@ -47,7 +47,7 @@ def check(
             plan = load_mapping(path, settings)
         except NexusError as exc:
             # One line per bad file, and the others are still checked: fix them all in one go.
-            errors.print(escape(str(exc)), soft_wrap=True)
+            errors.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
             failed = True
             continue
         console.print(f"{escape(str(path))}: {summary(plan)}", soft_wrap=True)
