@@ -38,7 +38,13 @@ from nexus.ingest import (
     write_entities,
     write_statements,
 )
-from nexus.policy import verify_audit
+from nexus.policy import (
+    AuditHead,
+    audit_head,
+    checkpoint_path,
+    read_checkpoint,
+    verify_audit,
+)
 from nexus.settings import load_settings
 from nexus.store import Provenance, UserRecord
 
@@ -210,7 +216,9 @@ def status(ctx: typer.Context, as_user: AsUser = None) -> None:
         f"{reader.count_quarantine()} quarantined rows"
     )
     runs = Table("run", "user", "status", "rows", "quarantined", "source", title="Recent runs")
-    for run in reader.runs(limit=10):
+    recent = reader.runs(limit=10)
+    interrupted = [run for run in recent if run.status == "interrupted"]
+    for run in recent:
         runs.add_row(
             str(run.id),
             run.user,
@@ -220,6 +228,11 @@ def status(ctx: typer.Context, as_user: AsUser = None) -> None:
             run.source,
         )
     console.print(runs)
+    for run in interrupted:
+        errors.print(
+            f"warning: run {run.id} ({run.source}, by {run.user}, started {run.started_at}) "
+            "was interrupted before it finished: none of its rows were stored; run it again"
+        )
 
 
 # -- entities ----------------------------------------------------------------------------------
@@ -347,18 +360,51 @@ def user_list(ctx: typer.Context) -> None:
 
 # -- audit -------------------------------------------------------------------------------------
 @audit_app.command("verify")
-def audit_verify(ctx: typer.Context) -> None:
-    """Check that no audit entry was altered or removed (administrators only)."""
+def audit_verify(
+    ctx: typer.Context,
+    head: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ENTRY:SHA256",
+            help="A head printed by `nexus audit head` and kept elsewhere: the chain must "
+            "still hold it. Default: the checkpoint in the home.",
+        ),
+    ] = None,
+) -> None:
+    """Check that no audit entry was altered, removed, or cut off the end (administrators
+    only)."""
     app_ctx = app_context(ctx)
     app_ctx.administrator()
-    verdict = verify_audit(app_ctx.store)
-    if verdict.intact:
-        console.print(
-            f"[green]Audit log intact[/green]: {verdict.entries} entries chain correctly."
+    home = app_ctx.settings.home
+    kept = AuditHead.parse(head) if head else read_checkpoint(checkpoint_path(home))
+    verdict = verify_audit(app_ctx.store, kept)
+    if not verdict.intact:
+        errors.print(
+            f"[red]Audit log broken at entry {verdict.first_broken}[/red]: {verdict.problem}"
         )
-        return
-    errors.print(f"[red]Audit log broken at entry {verdict.first_broken}[/red]: {verdict.problem}")
-    raise typer.Exit(code=1)
+        raise typer.Exit(code=1)
+    console.print(f"[green]Audit log intact[/green]: {verdict.entries} entries chain correctly.")
+    if kept is None:
+        errors.print(
+            "warning: no checkpoint of the chain's head to check against; keep the line "
+            "`nexus audit head` prints somewhere the store's operators cannot change"
+        )
+    else:
+        source = "the head given" if head else "the home's checkpoint"
+        console.print(f"The chain still holds entry {kept.entry} as {source} recorded it.")
+
+
+@audit_app.command("head")
+def audit_head_cmd(ctx: typer.Context) -> None:
+    """Print the chain's newest entry as ENTRY:SHA256 (administrators only): keep it outside
+    the store and give it to `nexus audit verify --head` to prove nothing was cut off since."""
+    app_ctx = app_context(ctx)
+    app_ctx.administrator()
+    head = audit_head(app_ctx.store)
+    if head is None:
+        raise NexusError("the audit log is empty: there is no head to keep yet")
+    errors.print(f"Audit head: entry {head.entry}, appended {head.at}")
+    console.print(head.line, soft_wrap=True)
 
 
 # -- resolution --------------------------------------------------------------------------------

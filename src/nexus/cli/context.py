@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from nexus.exceptions import AccessDenied
-from nexus.policy import ADMIN_ROLE, AccessLayer, Viewer
+from nexus.policy import ADMIN_ROLE, AccessLayer, Viewer, checkpoint_path, write_checkpoint
 from nexus.settings import Settings
 from nexus.store import SQLStore, UserRecord, open_store
 
@@ -65,8 +65,13 @@ class AppContext:
         return admin
 
     def close(self) -> None:
+        """End the command: checkpoint the audit chain's head outside the store, then close."""
         if self._store is not None:
-            self._store.close()
+            try:
+                if self.settings.home.is_dir():
+                    write_checkpoint(self._store, checkpoint_path(self.settings.home))
+            finally:
+                self._store.close()
 
 
 def acting_user_name(settings: Settings, login: str, home_owner: str | None) -> str:

@@ -99,23 +99,29 @@ class AuditLog:
             return AuditEntry(int(key[0]), at, actor, action, detail, prev, digest)
         raise StoreError("could not append to the audit log: too much contention")
 
-    def entries(self, *, after_id: int = 0) -> Iterator[AuditEntry]:
+    def entries(self, *, after_id: int = 0, limit: int | None = None) -> Iterator[AuditEntry]:
         query = select(t.audit).where(t.audit.c.id > after_id).order_by(t.audit.c.id)
+        if limit is not None:
+            query = query.limit(limit)
         with self.engine.connect() as conn:
             for row in conn.execute(query):
-                yield AuditEntry(
-                    row.id,
-                    row.at,
-                    row.actor,
-                    row.action,
-                    orjson.loads(row.detail),
-                    row.prev_hash,
-                    row.hash,
-                )
+                yield _entry(row)
+
+    def head(self) -> AuditEntry | None:
+        """The newest entry of the chain, if any."""
+        query = select(t.audit).order_by(t.audit.c.id.desc()).limit(1)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else _entry(row)
 
     def close(self) -> None:
         if self.separate:
             self.engine.dispose()
+
+
+def _entry(row: Any) -> AuditEntry:
+    detail = orjson.loads(row.detail)
+    return AuditEntry(row.id, row.at, row.actor, row.action, detail, row.prev_hash, row.hash)
 
 
 __all__ = ["GENESIS", "AuditLog", "audit_hash", "audit_path"]

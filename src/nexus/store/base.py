@@ -226,4 +226,10 @@ class StatementStore(ABC):
         """Append to the hash-chained audit log."""
 
     @abstractmethod
-    def audit_entries(self, *, after_id: int = 0) -> Iterator[AuditEntry]: ...
+    def audit_entries(
+        self, *, after_id: int = 0, limit: int | None = None
+    ) -> Iterator[AuditEntry]: ...
+
+    @abstractmethod
+    def audit_head(self) -> AuditEntry | None:
+        """The newest audit entry, if any."""

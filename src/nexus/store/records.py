@@ -170,7 +170,8 @@ class QuarantineRecord:
 
 @dataclass(slots=True)
 class RunRecord:
-    """One ingestion run: what was loaded, by whom, and how it ended."""
+    """One ingestion run: what was loaded, by whom, from which process, and how it ended
+    ("running", "committed", "failed", or "interrupted" when its process died unfinished)."""
 
     id: int
     user: str
@@ -182,6 +183,8 @@ class RunRecord:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     error: str | None = None
+    host: str | None = None
+    pid: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

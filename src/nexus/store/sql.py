@@ -6,6 +6,8 @@ All queries of the SQL backends live here; dialect differences live in `nexus.st
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
@@ -128,46 +130,52 @@ class SQLStore(StatementStore):
 
     @contextmanager
     def _writer(self, user: str, source: str) -> Iterator[StoreWriter]:
-        started = utc_now()
-        with (
-            write_lock(self._lock_database),
-            self.engine.connect() as conn,
-            self.dialect.bulk_write(conn),
-        ):
-            trans = conn.begin()
-            run_id = conn.execute(
-                insert(t.runs).values(
-                    user=user,
-                    source=source,
-                    started_at=started,
-                    status="running",
-                    statements=0,
-                    rows_loaded=0,
-                    rows_quarantined=0,
-                )
-            ).inserted_primary_key
-            assert run_id is not None
-            run = RunRecord(id=int(run_id[0]), user=user, source=source, started_at=started)
-            writer = _SQLWriter(self, conn, run)
-            try:
-                yield writer
-                run.status = "committed"
-                run.finished_at = utc_now()
-                conn.execute(update(t.runs).where(t.runs.c.id == run.id).values(**_run_values(run)))
-                trans.commit()
-            except BaseException as exc:
-                trans.rollback()
-                run.status = "failed"
-                run.finished_at = utc_now()
-                run.error = f"{type(exc).__name__}: {exc}"
-                run.statements = run.rows_loaded = run.rows_quarantined = 0
-                self._record_failed_run(run)
-                raise
+        with write_lock(self._lock_database):
+            # The run is on record before its data arrives (its own transaction), so a run
+            # killed half-way stays visible as interrupted instead of vanishing with its rows.
+            run = self._start_run(user, source)
+            with self.engine.connect() as conn, self.dialect.bulk_write(conn):
+                trans = conn.begin()
+                # pysqlite opens the transaction only at the first write; open it now, or the
+                # writer's first savepoint (a new marking) would commit on its own.
+                conn.execute(update(t.runs).where(t.runs.c.id == run.id).values(status="running"))
+                writer = _SQLWriter(self, conn, run)
+                try:
+                    yield writer
+                    run.status = "committed"
+                    run.finished_at = utc_now()
+                    conn.execute(
+                        update(t.runs).where(t.runs.c.id == run.id).values(**_run_values(run))
+                    )
+                    trans.commit()
+                except BaseException as exc:
+                    trans.rollback()
+                    run.status = "failed"
+                    run.finished_at = utc_now()
+                    run.error = f"{type(exc).__name__}: {exc}"
+                    run.statements = run.rows_loaded = run.rows_quarantined = 0
+                    self._finish_run(run)
+                    raise
 
-    def _record_failed_run(self, run: RunRecord) -> None:
+    def _start_run(self, user: str, source: str) -> RunRecord:
+        run = RunRecord(
+            id=0,
+            user=user,
+            source=source,
+            started_at=utc_now(),
+            host=socket.gethostname(),
+            pid=os.getpid(),
+        )
+        with self._write() as conn:
+            key = conn.execute(insert(t.runs).values(**_run_values(run))).inserted_primary_key
+        assert key is not None
+        run.id = int(key[0])
+        return run
+
+    def _finish_run(self, run: RunRecord) -> None:
         # The failed run's own changes are gone; only the fact that it failed is kept.
         with self._write() as conn:
-            conn.execute(insert(t.runs).values(**_run_values(run)))
+            conn.execute(update(t.runs).where(t.runs.c.id == run.id).values(**_run_values(run)))
 
     def marking_id(self, conn: Connection, marking: Marking) -> int:
         caveats = caveat_text(marking.caveats)
@@ -853,8 +861,11 @@ class SQLStore(StatementStore):
     def append_audit(self, actor: str, action: str, detail: dict[str, Any]) -> AuditEntry:
         return self.audit_log.append(actor, action, detail)
 
-    def audit_entries(self, *, after_id: int = 0) -> Iterator[AuditEntry]:
-        return self.audit_log.entries(after_id=after_id)
+    def audit_entries(self, *, after_id: int = 0, limit: int | None = None) -> Iterator[AuditEntry]:
+        return self.audit_log.entries(after_id=after_id, limit=limit)
+
+    def audit_head(self) -> AuditEntry | None:
+        return self.audit_log.head()
 
 
 class _SQLWriter(StoreWriter):
@@ -937,22 +948,46 @@ def _run_values(run: RunRecord) -> dict[str, Any]:
         "rows_loaded": run.rows_loaded,
         "rows_quarantined": run.rows_quarantined,
         "error": run.error,
+        "host": run.host,
+        "pid": run.pid,
     }
 
 
 def _run_from_row(row: Any) -> RunRecord:
+    status = row.status
+    if status == "running" and not _process_alive(row.host, row.pid):
+        status = "interrupted"
     return RunRecord(
         id=row.id,
         user=row.user,
         source=row.source,
         started_at=row.started_at,
-        status=row.status,
+        status=status,
         finished_at=row.finished_at,
         statements=row.statements,
         rows_loaded=row.rows_loaded,
         rows_quarantined=row.rows_quarantined,
         error=row.error,
+        host=row.host,
+        pid=row.pid,
     )
+
+
+def _process_alive(host: str | None, pid: int | None) -> bool:
+    """Whether the process that started a run may still be running it. A run of another host
+    is taken as alive (we cannot look); one without a process (older stores recorded runs only
+    as they committed) or whose process is gone is not."""
+    if host is None or pid is None:
+        return False
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
 
 
 def _user_from_row(row: Any) -> UserRecord:

@@ -45,6 +45,8 @@ runs = Table(
     Column("rows_loaded", Integer, nullable=False, default=0),
     Column("rows_quarantined", Integer, nullable=False, default=0),
     Column("error", Text, nullable=True),
+    Column("host", String(255), nullable=True),
+    Column("pid", Integer, nullable=True),
 )
 
 statements = Table(
