@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from nexus.ingest import ingest, load_mapping
-from nexus.policy import AccessLayer
+from nexus.policy import AccessLayer, Viewer
 from nexus.resolve.model import PersonMatcher
 from nexus.resolve.pipeline import cluster_members, judge, resolve
 from nexus.scenario.generate import GenerationReport, generate
+from nexus.store import UserRecord
 
 # Agency files with one person per row, so a source row names its true person unambiguously.
 PERSON_FILES = {
@@ -131,3 +132,45 @@ def test_resolution_for_a_viewer_uses_only_what_they_may_see(
         for mid, m in access.store.markings().items()
         if mid in link.evidence
     )
+
+
+def _twin(access: AccessLayer) -> Viewer:
+    """A second viewer with the administrator's sight (same agency and clearance)."""
+    access.add_user(access.viewer("admin"), UserRecord("nexus_deputy", "NEXUS", "SECRET"))
+    return access.viewer("nexus_deputy")
+
+
+def test_a_viewer_who_sees_the_same_statements_shares_the_earlier_run(
+    resolved: AccessLayer,
+) -> None:
+    admin, twin = resolved.viewer("admin"), _twin(resolved)
+    assert resolved.reader(twin).statements_version() == resolved.reader(admin).statements_version()
+    report = resolve(resolved, twin, PersonMatcher())
+    assert report.shared and report.matches == 0
+    assert report.records == len(resolved.store.resolved_ids("admin"))
+    assert cluster_members(resolved.reader(twin)) == cluster_members(resolved.reader(admin))
+    # What the earlier run scored counts as scored for the twin's own incremental runs.
+    assert resolved.store.resolved_ids("nexus_deputy") == resolved.store.resolved_ids("admin")
+
+
+def test_a_run_with_nothing_new_is_shared_with_itself(resolved: AccessLayer) -> None:
+    report = resolve(resolved, resolved.viewer("admin"), PersonMatcher())
+    assert report.shared and report.new_records == 0
+
+
+def test_a_viewer_who_sees_other_statements_is_resolved_on_their_own(
+    resolved: AccessLayer,
+) -> None:
+    report = resolve(resolved, resolved.viewer("fia_clerk"), PersonMatcher())
+    assert not report.shared and report.new_records == report.records > 0
+
+
+def test_other_matcher_settings_or_new_statements_are_never_shared(
+    resolved: AccessLayer, scenario: GenerationReport
+) -> None:
+    admin = resolved.viewer("admin")
+    assert not resolve(resolved, admin, PersonMatcher(threshold=0.95)).shared
+    mapping = scenario.outdir / "data" / "fia" / "fia_interdictions.yml"
+    ingest(resolved, admin, load_mapping(mapping, resolved.settings))
+    report = resolve(resolved, admin, PersonMatcher())
+    assert not report.shared and report.new_records > 0

@@ -14,6 +14,7 @@ from nexus.store import (
     NewStatement,
     Rejection,
     Scope,
+    SharedRun,
     SQLStore,
     UserRecord,
 )
@@ -238,3 +239,35 @@ def test_integrity_checks_are_back_on_after_a_bulk_write(store: SQLStore) -> Non
     for _ in range(3):  # whichever pooled connection comes back must check foreign keys
         with pytest.raises(IntegrityError), store.engine.begin() as conn:
             conn.execute(bad)
+
+
+def test_the_statements_version_is_the_same_for_scopes_that_see_the_same(store: SQLStore) -> None:
+    with store.writer("tester", "anf.yml") as writer:
+        writer.add(person("p1", "Muhammad Yousaf", RESTRICTED))
+    restricted = scope_of(store, RESTRICTED)
+    wider = Scope(restricted.marking_ids | {999}, "other")  # a marking nothing carries
+    assert store.statements_version(restricted) == store.statements_version(wider)
+    before = store.statements_version(restricted)
+    with store.writer("tester", "ctd.yml") as writer:
+        writer.add(person("p2", "Abdul Rehman", SECRET))
+    assert store.statements_version(restricted) == before  # nothing it sees changed
+    assert store.statements_version(all_scope(store)) != before
+    with store.writer("tester", "anf.yml") as writer:
+        writer.add(person("p3", "Gul Zaman", RESTRICTED))
+    assert store.statements_version(restricted) != before
+
+
+def test_a_shared_resolution_run_is_found_by_version_and_settings(store: SQLStore) -> None:
+    with store.writer("tester", "anf.yml") as writer:
+        writer.add(person("p1", "Muhammad Yousaf", RESTRICTED))
+        writer.add(person("p2", "Abdul Rehman", SECRET))
+    kinds = {"person": {"records": 2, "new_records": 2, "matches": 0, "review": 0}}
+    shared = SharedRun("v1", "matchers", kinds)
+    counts = {"records": 2, "new_records": 2, "matches": 0, "review": 0}
+    store.add_resolution_run("first", "2026-12-04T00:00:00", counts, ["p1", "p2"], shared=shared)
+    assert store.shared_resolution_run("v1", "other matchers") is None
+    assert store.shared_resolution_run("v2", "matchers") is None
+    assert store.shared_resolution_run("v1", "matchers") == ("first", shared)
+    # Copied as far as the receiving scope sees: p2 is SECRET.
+    assert store.copy_resolved_ids("first", "second", scope_of(store, RESTRICTED)) == 1
+    assert store.resolved_ids("second") == {"p1"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import orjson
 import typer
@@ -27,17 +27,8 @@ from nexus.cli.common import (
     progress_bar,
 )
 from nexus.cli.context import AppContext
-from nexus.cli.render import entity_panel, ingest_table, quarantine_table
 from nexus.exceptions import NexusError
 from nexus.files import owner_only
-from nexus.ingest import (
-    MappingPlan,
-    ftm_plan,
-    ingest,
-    load_mapping,
-    write_entities,
-    write_statements,
-)
 from nexus.policy import (
     AuditHead,
     audit_head,
@@ -47,6 +38,12 @@ from nexus.policy import (
 )
 from nexus.settings import load_settings
 from nexus.store import Provenance, UserRecord
+
+if TYPE_CHECKING:
+    from nexus.ingest import MappingPlan
+
+# Stage modules (ingest, resolve, graph, finance: FtM, DuckDB, igraph) load inside the commands
+# that use them, so `nexus --help` and simple commands start in well under a second.
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False)
 entity_app = typer.Typer(no_args_is_help=True, help="Look at entities as a viewer sees them.")
@@ -106,6 +103,9 @@ def _run_ingest(
     app_ctx: AppContext, as_user: str | None, plan: MappingPlan, files: list[Path], allow: bool
 ) -> None:
     """Run the ingestion with progress bars, print the summary, exit 1 on quarantined rows."""
+    from nexus.cli.render import ingest_table
+    from nexus.ingest import ingest
+
     viewer = app_ctx.viewer(as_user)
     with progress_bar() as progress:
         report = ingest(app_ctx.access, viewer, plan, files, RichProgress(progress))
@@ -153,6 +153,8 @@ def ingest_cmd(
     ] = False,
 ) -> None:
     """Load CSV, Excel or JSON-lines files through a declarative mapping."""
+    from nexus.ingest import load_mapping
+
     app_ctx = app_context(ctx)
     plan = load_mapping(mapping, app_ctx.settings)
     _run_ingest(app_ctx, as_user, plan, files or [], allow_rejects)
@@ -172,6 +174,8 @@ def import_ftm(
     ] = False,
 ) -> None:
     """Import FtM entities (from Aleph, OpenSanctions or `nexus export`) with a provenance."""
+    from nexus.ingest import ftm_plan
+
     app_ctx = app_context(ctx)
     caveats = frozenset(caveat or [])
     app_ctx.settings.check_marking(classification, caveats)
@@ -190,6 +194,8 @@ def export(
     as_user: AsUser = None,
 ) -> None:
     """Write what the viewer may see as FtM entity JSON lines (or statements)."""
+    from nexus.ingest import write_entities, write_statements
+
     app_ctx = app_context(ctx)
     reader = app_ctx.access.reader(app_ctx.viewer(as_user))
     with open_output(output) as fh:
@@ -244,6 +250,8 @@ def entity_show(
     json: Annotated[bool, typer.Option("--json", help="Print FtM JSON instead.")] = False,
 ) -> None:
     """One entity with every visible statement's source, marking and dates."""
+    from nexus.cli.render import entity_panel
+
     app_ctx = app_context(ctx)
     reader = app_ctx.access.reader(app_ctx.viewer(as_user))
     entity = reader.entity(entity_id)
@@ -290,6 +298,8 @@ def quarantine_list(
     json: Annotated[bool, typer.Option("--json", help="JSON lines with the raw records.")] = False,
 ) -> None:
     """Rejected rows with file, row, field and reason."""
+    from nexus.cli.render import quarantine_table
+
     app_ctx = app_context(ctx)
     reader = app_ctx.access.reader(app_ctx.viewer(as_user))
     records = reader.quarantine(run_id=run, limit=limit)
@@ -434,6 +444,12 @@ def resolve_cmd(
     with errors.status("resolving"):
         people, organisations = _matchers(threshold, backend)
         report = resolve(app_ctx.access, viewer, people, organisations, incremental=not full)
+    if report.shared:
+        console.print(
+            f"{report.records} records, nothing new to score: a run over exactly the "
+            "statements you see, with the same settings, has scored them; its links stand."
+        )
+        return
     for kind, counts in report.kinds.items():
         console.print(
             f"{counts.records} {kind} records ({counts.new_records} new): "

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from nexus.cli.common import AsUser, app_context, console, errors
 from nexus.files import atomic_text
-from nexus.finance.findings import Finding
-from nexus.finance.sql import LoadReport, RowError, open_engine
-from nexus.finance.transactions import write_rejects
-from nexus.finance.typologies import alert_id, scan, write_alerts
+
+if TYPE_CHECKING:  # the finance stage (DuckDB, pyarrow) loads when a finance command runs
+    from nexus.finance.findings import Finding
+    from nexus.finance.sql import LoadReport, RowError
 
 finance_app = typer.Typer(no_args_is_help=True, help="Money: typology scans of stored payments.")
 SHOWN_ERRORS = 20
@@ -42,6 +42,8 @@ def _report_rejects(source: str, errors_: list[RowError], rejects: Path | None) 
     if more > 0:
         errors.print(f"… and {more} more")
     if rejects is not None:
+        from nexus.finance.transactions import write_rejects
+
         with _atomic_text(rejects) as fh:
             write_rejects(errors_, fh)
         errors.print(f"{len(errors_)} row(s) set aside in {rejects}")
@@ -95,6 +97,9 @@ def register(app: typer.Typer) -> None:
         stored). Bad rows are reported by line and field and set aside; the rest are scanned."""
         import time
 
+        from nexus.finance.sql import open_engine
+        from nexus.finance.typologies import scan, write_alerts
+
         settings = app_context(ctx).settings.typologies
         started = time.perf_counter()
         with open_engine(backend, threads=threads) as engine:
@@ -132,6 +137,7 @@ def register(app: typer.Typer) -> None:
         what is found in their agency's alert queue (a later scan updates those alerts); keeps
         the payments as Parquet in the home folder (one file per viewer)."""
         from nexus.finance.monitoring import monitor_store
+        from nexus.finance.typologies import alert_id, write_alerts
 
         app_ctx = app_context(ctx)
         viewer = app_ctx.viewer(as_user)

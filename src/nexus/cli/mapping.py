@@ -6,14 +6,16 @@ Registered on the main app by nexus.cli.app; reads only the settings from the co
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from nexus.cli.common import app_context, console, errors
 from nexus.exceptions import NexusError
-from nexus.ingest.mapping import MappingPlan, load_mapping
+
+if TYPE_CHECKING:
+    from nexus.ingest.mapping import MappingPlan
 
 mapping_app = typer.Typer(no_args_is_help=True, help="Check mapping files before an ingest.")
 
@@ -40,6 +42,8 @@ def check(
     files: Annotated[list[Path], typer.Argument(help="Mapping files to validate.")],
 ) -> None:
     """Validate mapping files (keys, markings, schemas, properties) without loading anything."""
+    from nexus.ingest.mapping import load_mapping
+
     settings = app_context(ctx).settings  # never .store: checking must not open or create one
     failed = False
     for path in files:

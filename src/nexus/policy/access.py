@@ -6,15 +6,11 @@ Other stages get a `Reader` from `AccessLayer.reader(viewer)` and never touch th
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
 from itertools import groupby
-from typing import Any
-
-from followthemoney import StatementEntity
-from followthemoney.dataset import Dataset
-from followthemoney.exc import InvalidData
+from typing import TYPE_CHECKING, Any
 
 from nexus.exceptions import AccessDenied, NexusError, NotFound
-from nexus.model import model
 from nexus.policy.rules import Viewer, denial_reasons, may_see
 from nexus.settings import Settings
 from nexus.store import (
@@ -30,13 +26,27 @@ from nexus.store import (
     UserRecord,
 )
 
-NEXUS_DATASET = Dataset.make({"name": "nexus", "title": "Nexus"})
+if TYPE_CHECKING:
+    from followthemoney import StatementEntity
+    from followthemoney.dataset import Dataset
+
+# FtM and its model load on first use, not on import: commands that only count (status, help)
+# start without them.
+
+
+@cache
+def nexus_dataset() -> Dataset:
+    from followthemoney.dataset import Dataset
+
+    return Dataset.make({"name": "nexus", "title": "Nexus"})
 
 
 def schema_names(schema: str | None) -> set[str] | None:
     """A schema and every schema that extends it (asking for LegalEntity finds Persons too)."""
     if schema is None:
         return None
+    from nexus.model import model
+
     found = model.get(schema)
     if found is None:
         raise NotFound(f"unknown schema {schema!r}")
@@ -45,9 +55,12 @@ def schema_names(schema: str | None) -> set[str] | None:
 
 def assemble(statements: Iterable[StoredStatement]) -> StatementEntity:
     """One entity from the statements of one canonical id."""
+    from followthemoney import StatementEntity
+    from followthemoney.exc import InvalidData
+
     stmts = [stmt.to_ftm() for stmt in statements]
     try:
-        return StatementEntity.from_statements(NEXUS_DATASET, stmts)
+        return StatementEntity.from_statements(nexus_dataset(), stmts)
     except InvalidData as exc:
         raise NexusError(f"entity {stmts[0].canonical_id}: conflicting schemata: {exc}") from exc
 
@@ -300,6 +313,11 @@ class Reader:
 
     def datasets(self) -> dict[str, int]:
         return self.store.datasets(self._scope("dataset.list", {}))
+
+    def statements_version(self) -> str:
+        """Changes whenever a statement the viewer may see is added or re-marked; equal for
+        viewers who see the same statements (resolution shares its runs on it)."""
+        return self.store.statements_version(self._scope("data.version", {"of": "statements"}))
 
     def data_version(self) -> str:
         """Changes whenever something the viewer may see changes (analyses cache on it)."""

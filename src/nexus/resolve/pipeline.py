@@ -21,7 +21,14 @@ from nexus.resolve.identifiers import (
     identify,
     thing_records,
 )
-from nexus.store import ID_PROP, JudgementRecord, LinkRecord, StoredStatement, utc_now
+from nexus.store import (
+    ID_PROP,
+    JudgementRecord,
+    LinkRecord,
+    SharedRun,
+    StoredStatement,
+    utc_now,
+)
 
 # FtM properties the matchers read, by the name the feature builders expect.
 PERSON_PROPS = (
@@ -107,6 +114,9 @@ class ResolveReport:
     review: int = 0
     run: str = ""
     incremental: bool = False
+    # Nothing to score: an earlier run (this viewer's or another's who sees the same
+    # statements) scored exactly these with the same matchers.
+    shared: bool = False
     kinds: dict[str, KindReport] = field(default_factory=dict)
 
     def add(self, kind: str, counts: KindReport) -> None:
@@ -186,9 +196,17 @@ def resolve(
     """
     from nexus.resolve.model import OrgMatcher, PersonMatcher
 
+    people = people or PersonMatcher()
+    organisations = organisations or OrgMatcher()
     reader = access.reader(viewer)
     started = utc_now()
     report = ResolveReport(viewer=viewer.name, run=f"resolve-{started}")
+    version = reader.statements_version()
+    config = matcher_config(people, organisations)
+    if incremental:
+        earlier = access.store.shared_resolution_run(version, config)
+        if earlier is not None:
+            return _share(access, viewer, report, started, *earlier)
     seen = access.store.resolved_ids(viewer.name)
     report.incremental = incremental and bool(seen)
     links: list[LinkRecord] = []
@@ -198,10 +216,7 @@ def resolve(
         reader, keys, {t.id: t.kind for t in things}, {t.id: t.evidence for t in things}
     )
     scored: list[str] = []
-    for kind, matcher in (
-        (PEOPLE, people or PersonMatcher()),
-        (ORGANISATIONS, organisations or OrgMatcher()),
-    ):
+    for kind, matcher in ((PEOPLE, people), (ORGANISATIONS, organisations)):
         records = source_records(reader, kind)
         for record in records:  # what a match on a shared account rests on is evidence too
             record.values.update(held.values(record.id))
@@ -224,7 +239,38 @@ def resolve(
         "matches": report.matches,
         "review": report.review,
     }
-    access.store.add_resolution_run(viewer.name, started, totals, scored)
+    kinds = {name: asdict(counts) for name, counts in report.kinds.items()}
+    shared = SharedRun(version, config, kinds)
+    access.store.add_resolution_run(viewer.name, started, totals, scored, shared=shared)
+    return report
+
+
+def matcher_config(people: Matcher, organisations: Matcher) -> str:
+    """What, besides the statements, decides a run's links: the matchers and their thresholds."""
+    return " ".join(
+        f"{type(m).__name__}:{m.threshold}:{m.review_band[0]}:{m.review_band[1]}"
+        for m in (people, organisations)
+    )
+
+
+def _share(
+    access: AccessLayer,
+    viewer: Viewer,
+    report: ResolveReport,
+    started: str,
+    earlier_user: str,
+    earlier: SharedRun,
+) -> ResolveReport:
+    """A run over exactly the statements an earlier run scored with the same matchers: its links
+    stand (their evidence is what this viewer sees too), so nothing is scored again."""
+    if earlier_user != viewer.name:
+        access.store.copy_resolved_ids(earlier_user, viewer.name, access.scope(viewer))
+    report.incremental = True
+    report.shared = True
+    for name, counts in earlier.kinds.items():
+        report.add(name, KindReport(records=counts.get("records", 0)))
+    totals = {"records": report.records, "new_records": 0, "matches": 0, "review": 0}
+    access.store.add_resolution_run(viewer.name, started, totals, (), shared=earlier)
     return report
 
 

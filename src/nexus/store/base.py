@@ -24,6 +24,7 @@ from nexus.store.records import (
     RunRecord,
     Scope,
     ScreeningRun,
+    SharedRun,
     StoredStatement,
     UserRecord,
 )
@@ -155,8 +156,26 @@ class StatementStore(ABC):
 
     @abstractmethod
     def add_resolution_run(
-        self, user: str, started_at: str, counts: dict[str, int], scored: Collection[str]
+        self,
+        user: str,
+        started_at: str,
+        counts: dict[str, int],
+        scored: Collection[str],
+        *,
+        shared: SharedRun | None = None,
     ) -> None: ...
+
+    @abstractmethod
+    def statements_version(self, scope: Scope) -> str:
+        """A version of the statements the scope sees: equal for scopes that see the same."""
+
+    @abstractmethod
+    def shared_resolution_run(
+        self, input_version: str, config: str
+    ) -> tuple[str, SharedRun] | None: ...
+
+    @abstractmethod
+    def copy_resolved_ids(self, from_user: str, to_user: str, scope: Scope) -> int: ...
 
     @abstractmethod
     def resolved_ids(self, user: str) -> set[str]: ...

@@ -9,13 +9,13 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from followthemoney import Statement
-from followthemoney.statement.util import BASE_ID
+if TYPE_CHECKING:
+    from followthemoney import Statement
 
 #: FtM's pseudo-property that records an entity's existence and schema.
-ID_PROP = BASE_ID
+ID_PROP = "id"  # FtM's BASE_ID; spelled out so that opening a store does not load FtM
 
 
 def utc_now() -> str:
@@ -76,6 +76,8 @@ class NewStatement:
 
     @property
     def id(self) -> str:
+        from followthemoney import Statement  # FtM loads only where statements are made
+
         key = Statement.make_key(
             self.dataset, self.entity_id, self.prop, self.value, False, self.lang
         )
@@ -105,6 +107,8 @@ class StoredStatement:
     marking_id: int = 0
 
     def to_ftm(self) -> Statement:
+        from followthemoney import Statement
+
         return Statement(
             id=self.id,
             entity_id=self.entity_id,
@@ -233,6 +237,16 @@ def evidence_text(marking_ids: Iterable[int]) -> str:
 
 def parse_evidence(text: str) -> frozenset[int]:
     return frozenset(int(part) for part in text.split()) if text else frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class SharedRun:
+    """What lets a resolution run be shared: the version of the statements it scored, the
+    matchers' settings, and its counts per kind of record."""
+
+    input_version: str
+    config: str
+    kinds: dict[str, dict[str, int]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import (
     ColumnElement,
     Engine,
@@ -26,9 +24,11 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    inspect,
     literal,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection, make_url
@@ -54,6 +54,7 @@ from nexus.store.records import (
     RunRecord,
     Scope,
     ScreeningRun,
+    SharedRun,
     StoredStatement,
     UserRecord,
     caveat_text,
@@ -64,6 +65,9 @@ from nexus.store.records import (
 )
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+# The newest migration (a test holds it to Alembic's head): a store already there opens without
+# loading Alembic, which is a fifth of a simple command's start-up.
+SCHEMA_REVISION = "0005"
 # SQLite allows 32k bound parameters; id lists longer than this are queried in chunks.
 _IN_CHUNK = 5_000
 
@@ -94,13 +98,11 @@ class SQLStore(StatementStore):
 
     # -- lifecycle -----------------------------------------------------------------------------
     def migrate(self) -> None:
-        config = Config()
-        config.set_main_option("script_location", str(_MIGRATIONS))
         try:
             # Not under the write lock: opening an up-to-date store must not wait for an ingest.
             with self.engine.begin() as conn:
-                config.attributes["connection"] = conn
-                command.upgrade(config, "head")
+                if _revision(conn) != SCHEMA_REVISION:
+                    _upgrade(conn)
         except OperationalError as exc:
             raise StoreError(
                 f"cannot reach the store at {make_url(self.url)!r}: {exc.orig}"
@@ -529,19 +531,86 @@ class SQLStore(StatementStore):
         return visible
 
     def add_resolution_run(
-        self, user: str, started_at: str, counts: dict[str, int], scored: Collection[str]
+        self,
+        user: str,
+        started_at: str,
+        counts: dict[str, int],
+        scored: Collection[str],
+        *,
+        shared: SharedRun | None = None,
     ) -> None:
         """Record a run and the source entities it scored, in one transaction."""
+        values: dict[str, Any] = {"user": user, "started_at": started_at, **counts}
+        if shared is not None:
+            values |= {
+                "input_version": shared.input_version,
+                "config": shared.config,
+                "kinds": orjson.dumps(shared.kinds).decode(),
+            }
         with self._write() as conn:
-            conn.execute(
-                insert(t.resolution_runs).values(user=user, started_at=started_at, **counts)
-            )
+            conn.execute(insert(t.resolution_runs).values(**values))
             seen = self._resolved_ids(conn, user)
             fresh = sorted(set(scored) - seen)
             if fresh:
                 conn.execute(
                     insert(t.resolution_seen), [{"user": user, "entity_id": e} for e in fresh]
                 )
+
+    def statements_version(self, scope: Scope) -> str:
+        """Changes whenever a statement the scope may see is added or re-marked; the same for
+        two scopes that see the same statements, however their markings differ."""
+        groups = (
+            self._filtered(
+                select(
+                    t.statements.c.marking_id,
+                    func.count(),
+                    func.coalesce(func.sum(t.statements.c.run_id), 0),
+                    func.max(t.statements.c.last_seen),
+                ),
+                scope,
+            )
+            .group_by(t.statements.c.marking_id)
+            .order_by(t.statements.c.marking_id)
+        )
+        digest = hashlib.sha1()
+        with self.engine.connect() as conn:
+            for row in conn.execute(groups):
+                digest.update(f"|{row[0]} {row[1]} {int(row[2])} {row[3]}".encode())
+        return digest.hexdigest()
+
+    def shared_resolution_run(
+        self, input_version: str, config: str
+    ) -> tuple[str, SharedRun] | None:
+        """The newest run (its viewer and record) that scored these statements with these
+        settings, if any."""
+        query = (
+            select(t.resolution_runs.c.user, t.resolution_runs.c.kinds)
+            .where(
+                t.resolution_runs.c.input_version == input_version,
+                t.resolution_runs.c.config == config,
+            )
+            .order_by(t.resolution_runs.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return row.user, SharedRun(input_version, config, orjson.loads(row.kinds or "{}"))
+
+    def copy_resolved_ids(self, from_user: str, to_user: str, scope: Scope) -> int:
+        """Mark what `from_user`'s runs scored as scored for `to_user` too, as far as `scope`
+        sees it (a viewer sharing another's run); returns how many were new to `to_user`."""
+        with self.engine.connect() as conn:
+            theirs = self._resolved_ids(conn, from_user)
+            mine = self._resolved_ids(conn, to_user)
+        fresh = sorted(self.visible_entity_ids(scope, theirs - mine))
+        if fresh:
+            with self._write() as conn:
+                conn.execute(
+                    insert(t.resolution_seen), [{"user": to_user, "entity_id": e} for e in fresh]
+                )
+        return len(fresh)
 
     def _resolved_ids(self, conn: Connection, user: str) -> set[str]:
         query = select(t.resolution_seen.c.entity_id).where(t.resolution_seen.c.user == user)
@@ -951,6 +1020,23 @@ def _run_values(run: RunRecord) -> dict[str, Any]:
         "host": run.host,
         "pid": run.pid,
     }
+
+
+def _revision(conn: Connection) -> str | None:
+    """The store's Alembic revision, or None for a store not made yet."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _upgrade(conn: Connection) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["connection"] = conn
+    command.upgrade(config, "head")
 
 
 def _run_from_row(row: Any) -> RunRecord:

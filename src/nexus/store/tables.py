@@ -146,6 +146,9 @@ resolution_runs = Table(
     Column("new_records", Integer, nullable=False),
     Column("matches", Integer, nullable=False),
     Column("review", Integer, nullable=False),
+    Column("input_version", String(64), nullable=True),
+    Column("config", String(255), nullable=True),
+    Column("kinds", Text, nullable=True),  # JSON: counts per kind of record
 )
 
 # Which source entities each viewer's resolution runs have already scored (incremental runs).
