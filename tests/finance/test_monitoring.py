@@ -14,6 +14,7 @@ from nexus.finance.monitoring import monitor_store
 from nexus.finance.sql import DETECTOR_NAMES
 from nexus.policy import AccessLayer
 from nexus.scenario.generate import GenerationReport, generate
+from nexus.store import ID_PROP, Marking, NewStatement
 from tests.finance.stores import copied_store, load_store
 
 
@@ -126,3 +127,31 @@ def test_entities_are_ranked_by_their_alerts_combined(access: AccessLayer) -> No
         transition(access, fmu, alert_id, "closed", "reviewed")
     assert entity_risk(reader) == []
     assert len(entity_risk(reader, status=("closed",))) == len(ranked)
+
+
+def test_a_scan_with_nothing_new_does_not_scan_again(access: AccessLayer, tmp_path: Path) -> None:
+    fmu, columnar = access.viewer("fmu"), tmp_path / "payments.parquet"
+    first = monitor_store(access, fmu, columnar=columnar)
+    assert first.unchanged_since is None and first.findings
+    again = monitor_store(access, fmu, columnar=columnar)
+    assert again.unchanged_since is not None and again.findings == [] and again.alerts is None
+    assert (again.payments, again.duplicates) == (first.payments, first.duplicates)
+    # Other settings, or a scan that raises no alerts, scan again.
+    settings = access.settings.typologies
+    fewer = settings.model_copy(update={"detectors": ["structuring"]})
+    assert monitor_store(access, fmu, fewer, columnar=columnar).unchanged_since is None
+    assert monitor_store(access, fmu, columnar=columnar, alerts=False).unchanged_since is None
+
+
+def test_new_statements_the_viewer_sees_end_a_scans_watermark(
+    access: AccessLayer, tmp_path: Path
+) -> None:
+    fmu, columnar = access.viewer("fmu"), tmp_path / "payments.parquet"
+    monitor_store(access, fmu, columnar=columnar)
+    marking = Marking("FMU", "CONFIDENTIAL")
+    origin = "late_str.csv#row=2"
+    with access.store.writer("tester", "late_str.yml") as writer:
+        writer.add(
+            [NewStatement("p-late", "Person", ID_PROP, "id", "p-late", "fmu", origin, marking)]
+        )
+    assert monitor_store(access, fmu, columnar=columnar).unchanged_since is None

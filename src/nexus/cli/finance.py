@@ -152,6 +152,13 @@ def register(app: typer.Typer) -> None:
                 alerts=alerts,
                 progress=lambda n: status.update(n),
             )
+        if report.unchanged_since is not None:
+            console.print(
+                f"Nothing new since the scan of {report.unchanged_since}: none of the "
+                f"{report.payments:,} payments you see changed, so its alerts stand "
+                f"(`nexus alerts list --as {viewer.name}`)."
+            )
+            return
         if report.skipped:
             _report_rejects("payments", report.skipped, None)
         findings = report.findings
