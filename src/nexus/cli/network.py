@@ -7,7 +7,7 @@ viewer scope and data version, so a second command on unchanged data does not re
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
@@ -15,25 +15,11 @@ from rich.table import Table
 
 from nexus.cli.common import AsUser, app_context, console, errors, open_output
 from nexus.exceptions import NexusError
-from nexus.graph import (
-    Communities,
-    EntityGraph,
-    GraphCache,
-    GraphOptions,
-    bridges,
-    communities,
-    convergence,
-    cross_border,
-    key_players,
-    load_graph,
-    neighbours,
-    paths,
-    timeline,
-    write_ftm,
-    write_graph,
-)
-from nexus.graph.roles import Roles, roles
-from nexus.policy import Reader
+
+if TYPE_CHECKING:  # the graph stage (FtM, igraph, networkx) loads when a command runs
+    from nexus.graph import Communities, EntityGraph
+    from nexus.graph.roles import Roles
+    from nexus.policy import Reader
 
 network_app = typer.Typer(
     no_args_is_help=True, help="Who is connected to whom: communities, paths, key players."
@@ -59,6 +45,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _graph(ctx: typer.Context, as_user: str | None) -> tuple[Reader, EntityGraph]:
+    from nexus.graph import GraphCache, GraphOptions, load_graph
+
     app_ctx = app_context(ctx)
     reader = app_ctx.access.reader(app_ctx.viewer(as_user))
     cache = GraphCache(app_ctx.settings.home / "graphs")
@@ -72,11 +60,15 @@ def _json(data: Any) -> None:
 
 
 def _partition(graph: EntityGraph, resolution: float, seed: int) -> Communities:
+    from nexus.graph import communities
+
     with errors.status("finding communities"):
         return communities(graph, resolution=resolution, seed=seed)
 
 
 def _roles(graph: EntityGraph, resolution: float, seed: int) -> Roles:
+    from nexus.graph.roles import roles
+
     with errors.status("finding hubs, communities, cores and roles"):
         return roles(graph, resolution=resolution, seed=seed)
 
@@ -210,6 +202,8 @@ def key_players_cmd(
     first, then small cores' leaders, lieutenants, members and couriers; hubs are service
     providers, listed apart and not ranked. Or by centrality: degree, betweenness, PageRank,
     k-core."""
+    from nexus.graph import key_players
+
     _reader, graph = _graph(ctx, as_user)
     if by == "role":
         _key_players_by_role(graph, limit, schema, community, resolution, seed, json)
@@ -294,6 +288,8 @@ def bridges_cmd(
     json: Json = False,
 ) -> None:
     """The ties between communities and the entities that make them (brokers)."""
+    from nexus.graph import bridges
+
     _reader, graph = _graph(ctx, as_user)
     found = bridges(graph, _partition(graph, resolution, seed), limit=limit)
     if json:
@@ -322,6 +318,8 @@ def path_cmd(
     json: Json = False,
 ) -> None:
     """Shortest paths between two entities, with the facts and agencies behind every step."""
+    from nexus.graph import paths
+
     _reader, graph = _graph(ctx, as_user)
     found = paths(graph, source, target, kinds=kind, k=k)
     if json:
@@ -354,6 +352,8 @@ def neighbours_cmd(
     json: Json = False,
 ) -> None:
     """The entities around one (a link chart's expand), bounded at hubs, with the links."""
+    from nexus.graph import neighbours
+
     _reader, graph = _graph(ctx, as_user)
     found = neighbours(
         graph, [entity_id], hops=hops, kinds=kind, per_node=per_node, max_nodes=max_nodes
@@ -384,6 +384,8 @@ def convergence_cmd(
 ) -> None:
     """Crime-terror convergence: actors and communities tied both to criminal markets and to
     sanctioned or proscribed entities, with the score's reasons."""
+    from nexus.graph import convergence
+
     _reader, graph = _graph(ctx, as_user)
     found = convergence(graph, _partition(graph, resolution, seed), limit=limit)
     if json:
@@ -413,6 +415,8 @@ def cross_border_cmd(
     json: Json = False,
 ) -> None:
     """People and organisations tied to more than one country, and by what."""
+    from nexus.graph import cross_border
+
     _reader, graph = _graph(ctx, as_user)
     found = cross_border(graph, limit=limit)
     if json:
@@ -443,6 +447,8 @@ def timeline_cmd(
 ) -> None:
     """Seizures, cases, events and dated links (payments, memberships) of an entity or a
     community, oldest first."""
+    from nexus.graph import timeline
+
     _reader, graph = _graph(ctx, as_user)
     ids = _members(graph, entity_id, community, resolution, seed)
     found = timeline(graph, ids, limit=limit)
@@ -491,6 +497,8 @@ def export_cmd(
 ) -> None:
     """Write the viewer's graph, a neighbourhood or a community for Gephi (GEXF, GraphML) or as
     FtM entity JSON lines (the entities and the links behind the edges)."""
+    from nexus.graph import neighbours, write_ftm, write_graph
+
     reader, graph = _graph(ctx, as_user)
     node_ids: list[str] | None = None
     if around is not None:
