@@ -116,8 +116,10 @@ def test_finance_scan_reads_the_payments_the_viewer_may_see(
     # Findings about one subject are one alert: at most as many alerts as findings.
     assert 0 < len(listed) <= len(found)
     assert f"Alerts of NEXUS: {len(listed)} new, 0 updated" in " ".join(done.stdout.split())
-    again = " ".join(run(home, "finance", "scan").stdout.split())
+    again = " ".join(run(home, "finance", "scan", "--rescan").stdout.split())
     assert f"0 new, 0 updated, 0 reopened, {len(listed)} unchanged" in again
+    idle = " ".join(run(home, "finance", "scan").stdout.split())
+    assert idle.startswith("Nothing new since the scan of") and "alerts stand" in idle
     ranked = [
         json.loads(line) for line in run(home, "alerts", "entities", "--json").stdout.splitlines()
     ]

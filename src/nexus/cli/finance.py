@@ -132,6 +132,12 @@ def register(app: typer.Typer) -> None:
         alerts: Annotated[
             bool, typer.Option(help="Raise the findings in the agency's alert queue.")
         ] = True,
+        rescan: Annotated[
+            bool,
+            typer.Option(
+                "--rescan", help="Scan even if nothing changed since the last scan (-o implies it)."
+            ),
+        ] = False,
     ) -> None:
         """Scan the Payments the viewer may see in the store for laundering typologies and raise
         what is found in their agency's alert queue (a later scan updates those alerts); keeps
@@ -150,6 +156,7 @@ def register(app: typer.Typer) -> None:
                 threads=threads,
                 columnar=columnar,
                 alerts=alerts,
+                rescan=rescan or output is not None,  # the CSV needs the findings themselves
                 progress=lambda n: status.update(n),
             )
         if report.unchanged_since is not None:

@@ -48,17 +48,19 @@ def monitor_store(
     threads: int | None = None,
     columnar: Path | None = None,
     alerts: bool = True,
+    rescan: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> MonitoringReport:
     """Scan every Payment the viewer sees and (unless `alerts` is false) raise the findings in
     their agency's queue; a later scan updates those alerts instead of adding new ones, since an
     alert's key is its typology and the accounts at its core. `columnar` keeps the scanned
-    payments as Parquet."""
+    payments as Parquet, beside a watermark that lets the next scan with nothing new (and
+    `rescan` false) return at once."""
     settings = settings or access.settings.typologies
     reader = access.reader(viewer)
     key = _scan_key(reader.statements_version(), settings, alerts)
     mark = None if columnar is None else columnar.with_suffix(".scanned.json")
-    earlier = _watermark(mark, key)
+    earlier = None if rescan else _watermark(mark, key)
     if earlier is not None and columnar is not None and columnar.exists():
         return MonitoringReport(
             viewer.name, int(earlier["payments"]), int(earlier["duplicates"]), [], [],

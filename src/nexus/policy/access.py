@@ -146,6 +146,13 @@ class AccessLayer:
                 f"{marking.classification} data"
             )
 
+    def adopt_resolution(self, viewer: Viewer, earlier_user: str) -> int:
+        """Count what another viewer's run scored as scored for `viewer`, as far as `viewer`
+        sees it (both saw the same statements); returns how many records were new to them."""
+        if earlier_user == viewer.name:
+            return 0
+        return self.store.copy_resolved_ids(earlier_user, viewer.name, self.scope(viewer))
+
     def explain(self, viewer: Viewer, marking: Marking) -> list[str]:
         return denial_reasons(viewer, marking, self.settings)
 

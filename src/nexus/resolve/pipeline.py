@@ -263,8 +263,7 @@ def _share(
 ) -> ResolveReport:
     """A run over exactly the statements an earlier run scored with the same matchers: its links
     stand (their evidence is what this viewer sees too), so nothing is scored again."""
-    if earlier_user != viewer.name:
-        access.store.copy_resolved_ids(earlier_user, viewer.name, access.scope(viewer))
+    access.adopt_resolution(viewer, earlier_user)
     report.incremental = True
     report.shared = True
     for name, counts in earlier.kinds.items():

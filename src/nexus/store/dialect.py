@@ -48,6 +48,10 @@ class Dialect(ABC):
         """Connection state for one bulk-writing transaction, entered before it begins."""
         yield
 
+    def serialise(self, conn: Connection, task: str) -> None:  # noqa: B027 (a hook)
+        """Hold back other transactions doing `task` until this one ends. SQLite needs nothing:
+        its writers already queue on the store's write lock."""
+
     @abstractmethod
     def upsert_statements(self, conn: Connection, rows: Sequence[StatementRow]) -> None:
         """Insert rows (no duplicate ids among them); on an existing id refresh _REFRESHED."""
@@ -112,6 +116,10 @@ class PostgresDialect(Dialect):
     name = "postgresql"
 
     _STAGE = "statements_stage"
+
+    def serialise(self, conn: Connection, task: str) -> None:
+        # A transaction-scoped advisory lock: released at commit or rollback, never left behind.
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:task))"), {"task": task})
 
     def upsert_statements(self, conn: Connection, rows: Sequence[StatementRow]) -> None:
         # COPY into a session-local staging table, then one set-based upsert: an order of

@@ -557,15 +557,16 @@ class SQLStore(StatementStore):
                 )
 
     def statements_version(self, scope: Scope) -> str:
-        """Changes whenever a statement the scope may see is added or re-marked; the same for
-        two scopes that see the same statements, however their markings differ."""
+        """Changes whenever a statement the scope may see is added, re-marked or removed; the
+        same for two scopes that see the same statements, however their markings differ. A
+        source re-sending the same statements only refreshes their times: the version stands
+        (values carry their content in their ids, so a changed value is an added statement)."""
         groups = (
             self._filtered(
                 select(
                     t.statements.c.marking_id,
                     func.count(),
-                    func.coalesce(func.sum(t.statements.c.run_id), 0),
-                    func.max(t.statements.c.last_seen),
+                    func.max(t.statements.c.first_seen),
                 ),
                 scope,
             )
@@ -575,7 +576,7 @@ class SQLStore(StatementStore):
         digest = hashlib.sha1()
         with self.engine.connect() as conn:
             for row in conn.execute(groups):
-                digest.update(f"|{row[0]} {row[1]} {int(row[2])} {row[3]}".encode())
+                digest.update(f"|{row[0]} {row[1]} {row[2]}".encode())
         return digest.hexdigest()
 
     def shared_resolution_run(
@@ -621,17 +622,19 @@ class SQLStore(StatementStore):
         with self.engine.connect() as conn:
             return self._resolved_ids(conn, user)
 
+    def _canonical_version(self, conn: Connection, scope: Scope) -> int | None:
+        """The links' version the scope's canonical ids were last computed at."""
+        query = select(t.canonical_scopes.c.version).where(
+            t.canonical_scopes.c.scope_key == scope.key
+        )
+        return conn.execute(query).scalar()
+
     def ensure_canonical(self, scope: Scope) -> None:
         """Materialise the scope's canonical ids if links or judgements changed since."""
         with self.engine.connect() as conn:
             version = conn.execute(select(t.resolution_state.c.version)).scalar_one()
-            done = conn.execute(
-                select(t.canonical_scopes.c.version).where(
-                    t.canonical_scopes.c.scope_key == scope.key
-                )
-            ).scalar()
-        if done == version:
-            return
+            if self._canonical_version(conn, scope) == version:
+                return
         matches = self.links(scope, verdicts=["match"])
         decided = {(j.left_id, j.right_id): j for j in self.judgements(scope)}
         endpoints = {i for link in matches for i in (link.left_id, link.right_id)}
@@ -649,6 +652,11 @@ class SQLStore(StatementStore):
         groups = cluster(positives, negatives)
         members = [m for group in groups for m in group]
         with self._write() as conn:
+            # Two readers of one scope may both find it stale (PostgreSQL lets them run at
+            # once): the second waits here, then finds the first one's result and keeps it.
+            self.dialect.serialise(conn, "canonical")
+            if self._canonical_version(conn, scope) == version:
+                return
             previous: dict[str, str] = {}
             for start in range(0, len(members), _IN_CHUNK):
                 chunk = members[start : start + _IN_CHUNK]
