@@ -24,7 +24,9 @@ done < <(find "$SCENARIO/data" -name '*.yml' | sort)
 for viewer in admin fia_analyst anf_officer unodc_liaison; do
     "$NEXUS" resolve --as "$viewer"
 done
-"$NEXUS" network communities --as anf_officer --limit 8
+# People of one community with the same name: merged when nothing sets them apart, else queued.
+"$NEXUS" network namesakes --as admin --settle --limit 5
+"$NEXUS" network communities --as anf_officer --limit 8  # those crime touches most first
 "$NEXUS" screen --as fmu_analyst --limit 10  # sanctions and watch lists: hits go to FMU's alert queue
 "$NEXUS" scan-transactions "$SCENARIO/exports/transactions.csv" -o "$NEXUS_HOME/typology-alerts.csv"  # a bank's extract
 "$NEXUS" finance scan --as fmu_analyst --limit 5  # stored payments: typology alerts to FMU's queue

@@ -160,6 +160,11 @@ def test_canonical_ids_group_statements_without_rewriting_them(store: SQLStore) 
     assert {r.entity_id for r in rows} == {"anf-1", "fia-9"}
     assert {r.canonical_id for r in rows} == {canonical}
     assert sorted(s.id for s in store.iter_statements(scope)) == before
+    assert store.canonical_of(scope, ["anf-1", "fia-9", "nobody"]) == {
+        "anf-1": canonical,
+        "fia-9": canonical,
+        "nobody": "nobody",
+    }
 
 
 def test_a_link_counts_only_for_scopes_that_may_see_its_evidence(store: SQLStore) -> None:

@@ -120,17 +120,23 @@ def communities_cmd(
     seed: Seed = 0,
     json: Json = False,
 ) -> None:
-    """Leiden communities without the hubs: size, dense core and its leaders, periphery, most
-    central members, crime types, countries. Hubs (service providers) are listed apart."""
-    _reader, graph = _graph(ctx, as_user)
+    """Leiden communities without the hubs, those crime touches most first (members tied to
+    seizures, cases and other crimes, listed, under an open alert): size, dense core and its
+    leaders, most central members, crime types, countries. Hubs (service providers: shops,
+    utilities, employers) are listed apart."""
+    from nexus.graph import by_relevance
+
+    reader, graph = _graph(ctx, as_user)
     analysed = _roles(graph, resolution, seed)
     found = analysed.partition
-    shown = [c for c in found.communities if c.size >= min_size][:limit]
+    listed = [c for c in found.communities if c.size >= min_size]
+    shown = by_relevance(graph, listed, _alerted(reader, graph))[:limit]
     if json:
         data = found.to_dict(members=members)
         data["communities"] = []
-        for c in shown:
+        for c, relevance in shown:
             entry = c.to_dict(members=members)
+            entry["relevance"] = relevance.to_dict()
             core = analysed.core_of(c.number)
             entry["core"] = None if core is None else core.to_dict(members=members)
             data["communities"].append(entry)
@@ -140,6 +146,7 @@ def communities_cmd(
     table = Table(
         "#",
         "size",
+        "touched by crime",
         "core",
         "central members",
         "crimes",
@@ -148,10 +155,11 @@ def communities_cmd(
         title=f"Communities ({len(found.communities)}, modularity {found.modularity:.3f}, "
         f"{len(analysed.hubs)} hubs apart)",
     )
-    for c in shown:
+    for c, relevance in shown:
         table.add_row(
             str(c.number),
             f"{c.size} ({c.actors} actors)",
+            relevance.text(),
             _core_text(analysed, c.number),
             "; ".join(m.caption for m in c.members[:members]),
             ", ".join(f"{k} {v}" for k, v in list(c.crimes.items())[:3]),
@@ -160,6 +168,81 @@ def communities_cmd(
         )
     console.print(table)
     _print_hubs(analysed)
+
+
+_SETTLE_ROUNDS = 5
+
+
+def _alerted(reader: Reader, graph: EntityGraph) -> frozenset[str]:
+    """The graph's nodes an open alert the viewer may read is about."""
+    from nexus.store import ALERT_STATUSES
+
+    open_ = [s for s in ALERT_STATUSES if s != "closed"]
+    ids = sorted({e for alert in reader.alerts(status=open_) for e in alert.entities})
+    found = reader.lookup(ids) if ids else {}
+    return frozenset(graph.node(str(e.id)).id for e in found.values() if graph.has(str(e.id)))
+
+
+@network_app.command("namesakes")
+def namesakes_cmd(
+    ctx: typer.Context,
+    as_user: AsUser = None,
+    settle: Annotated[
+        bool,
+        typer.Option(
+            "--settle",
+            help="Merge the namesakes nothing sets apart and queue the others for review.",
+        ),
+    ] = False,
+    limit: Annotated[int, typer.Option(help="Pairs to show.")] = 30,
+    resolution: Resolution = 1.0,
+    seed: Seed = 0,
+    json: Json = False,
+) -> None:
+    """People of one community with the same name: one person whose records resolution could
+    not link (a record giving only a name, tied to the same people) or look-alikes. Says which
+    is which and why; with --settle, records it (a merge, or a pair in the review queue)."""
+    from nexus.graph.namesakes import MERGED, REVIEW, namesakes
+    from nexus.graph.namesakes import settle as record
+
+    reader, graph = _graph(ctx, as_user)
+    with errors.status("comparing namesakes"):
+        pairs = namesakes(graph, _roles(graph, resolution, seed), reader)
+    written = 0
+    # A merge can bring new namesakes into one community (a tie in common through the merged
+    # entity): settle round by round until a round merges nothing.
+    batch = pairs
+    app_ctx = app_context(ctx)
+    viewer = app_ctx.viewer(as_user) if settle else None
+    for _round in range(_SETTLE_ROUNDS if viewer is not None else 0):
+        assert viewer is not None
+        written += record(app_ctx.access, viewer, batch)
+        if not any(p.outcome == MERGED for p in batch):
+            break
+        reader, graph = _graph(ctx, as_user)
+        with errors.status("comparing namesakes the merges brought together"):
+            found = namesakes(graph, _roles(graph, resolution, seed), reader)
+        batch = [p for p in found if p.outcome in (MERGED, REVIEW)]
+        pairs += batch
+    if json:
+        for pair in pairs[:limit]:
+            sys.stdout.write(orjson.dumps(pair.to_dict()).decode() + "\n")
+        return
+    table = Table("community", "name", "outcome", "why", title=f"Namesakes ({len(pairs)})")
+    for pair in pairs[:limit]:
+        table.add_row(str(pair.community), pair.name, pair.outcome, "\n".join(pair.reasons[1:]))
+    console.print(table)
+    counts = {o: sum(p.outcome == o for p in pairs) for o in (MERGED, REVIEW)}
+    if settle:
+        console.print(
+            f"{written} links recorded: {counts[MERGED]} merged, {counts[REVIEW]} put in the "
+            "review queue (`nexus review`); an analyst's `nexus split` undoes a merge."
+        )
+    elif counts[MERGED] or counts[REVIEW]:
+        console.print(
+            f"{counts[MERGED]} to merge, {counts[REVIEW]} to review: `nexus network namesakes "
+            "--settle` records them."
+        )
 
 
 def _print_hubs(found: Roles) -> None:

@@ -6,6 +6,7 @@ communities. Results are dataclasses an analyst can read and the web API can ser
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +87,60 @@ class Communities:
             "seed": self.seed,
             "communities": [c.to_dict(members=members) for c in self.communities],
         }
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """How much of a community crime has touched: members tied to seizures, cases and other
+    crime events, members on a sanctions or proscription list, members under an open alert."""
+
+    crime: int
+    listed: int
+    alerted: int
+
+    @property
+    def score(self) -> int:
+        return self.crime + self.listed + self.alerted
+
+    def text(self) -> str:
+        parts = [
+            f"{count} {label}"
+            for count, label in (
+                (self.crime, "tied to crimes"),
+                (self.listed, "listed"),
+                (self.alerted, "under alert"),
+            )
+            if count
+        ]
+        return ", ".join(parts) or "none"
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "score": self.score,
+            "crime": self.crime,
+            "listed": self.listed,
+            "alerted": self.alerted,
+        }
+
+
+def by_relevance(
+    graph: EntityGraph, found: Sequence[Community], alerted: frozenset[str] = frozenset()
+) -> list[tuple[Community, Relevance]]:
+    """Communities, those crime touches most first (members touched, then their share, then
+    size): a large community of shops and their customers with one seizure among them comes
+    after a small network half of whose members were seized or charged. `alerted` holds the
+    node ids under an open alert."""
+    ranked = []
+    for community in found:
+        nodes = [graph.node(m.id) for m in community.members]
+        relevance = Relevance(
+            crime=sum(bool(n.crimes) for n in nodes),
+            listed=sum(n.listed for n in nodes),
+            alerted=sum(n.id in alerted for n in nodes),
+        )
+        ranked.append((community, relevance))
+    ranked.sort(key=lambda cr: (-cr[1].score, -cr[1].score / cr[0].size, -cr[0].size, cr[0].number))
+    return ranked
 
 
 def communities(

@@ -253,13 +253,17 @@ class Reader:
         return self.store.judgements(scope, latest=not history)
 
     def review_queue(self, *, limit: int = 20) -> list[LinkRecord]:
-        """Uncertain pairs no analyst has decided yet, most likely first."""
+        """Uncertain pairs no analyst has decided yet and other links have not already made
+        one entity (as this viewer sees them), most likely first."""
         decided = {(j.left_id, j.right_id) for j in self.judgements()}
         pending = [
             link
             for link in self.match_links(verdicts=["review"])
             if (link.left_id, link.right_id) not in decided
         ]
+        ends = {i for link in pending for i in (link.left_id, link.right_id)}
+        canonical = self.store.canonical_of(self._scope("resolution.canonical", {}), ends)
+        pending = [k for k in pending if canonical[k.left_id] != canonical[k.right_id]]
         pending.sort(key=lambda k: (-k.probability, k.left_id, k.right_id))
         return pending[:limit]
 

@@ -155,6 +155,11 @@ class StatementStore(ABC):
     def visible_entity_ids(self, scope: Scope, entity_ids: Collection[str]) -> set[str]: ...
 
     @abstractmethod
+    def canonical_of(self, scope: Scope, entity_ids: Collection[str]) -> dict[str, str]:
+        """The canonical id resolution gives each source entity in the scope (itself if
+        unresolved)."""
+
+    @abstractmethod
     def add_resolution_run(
         self,
         user: str,

@@ -530,6 +530,18 @@ class SQLStore(StatementStore):
                 visible.update(row[0] for row in conn.execute(query))
         return visible
 
+    def canonical_of(self, scope: Scope, entity_ids: Collection[str]) -> dict[str, str]:
+        ids = sorted(set(entity_ids))
+        found = {i: i for i in ids}
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), _IN_CHUNK):
+                query = select(t.canonical.c.entity_id, t.canonical.c.canonical_id).where(
+                    t.canonical.c.scope_key == scope.key,
+                    t.canonical.c.entity_id.in_(ids[start : start + _IN_CHUNK]),
+                )
+                found.update((row[0], row[1]) for row in conn.execute(query))
+        return found
+
     def add_resolution_run(
         self,
         user: str,
