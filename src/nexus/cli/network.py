@@ -18,8 +18,9 @@ from nexus.exceptions import NexusError
 
 if TYPE_CHECKING:  # the graph stage (FtM, igraph, networkx) loads when a command runs
     from nexus.graph import Communities, EntityGraph
+    from nexus.graph.namesakes import Namesake
     from nexus.graph.roles import Roles
-    from nexus.policy import Reader
+    from nexus.policy import Reader, Viewer
 
 network_app = typer.Typer(
     no_args_is_help=True, help="Who is connected to whom: communities, paths, key players."
@@ -124,13 +125,13 @@ def communities_cmd(
     seizures, cases and other crimes, listed, under an open alert): size, dense core and its
     leaders, most central members, crime types, countries. Hubs (service providers: shops,
     utilities, employers) are listed apart."""
-    from nexus.graph import by_relevance
+    from nexus.graph import alerted_nodes, by_relevance
 
     reader, graph = _graph(ctx, as_user)
     analysed = _roles(graph, resolution, seed)
     found = analysed.partition
     listed = [c for c in found.communities if c.size >= min_size]
-    shown = by_relevance(graph, listed, _alerted(reader, graph))[:limit]
+    shown = by_relevance(graph, listed, alerted_nodes(reader, graph))[:limit]
     if json:
         data = found.to_dict(members=members)
         data["communities"] = []
@@ -173,16 +174,6 @@ def communities_cmd(
 _SETTLE_ROUNDS = 5
 
 
-def _alerted(reader: Reader, graph: EntityGraph) -> frozenset[str]:
-    """The graph's nodes an open alert the viewer may read is about."""
-    from nexus.store import ALERT_STATUSES
-
-    open_ = [s for s in ALERT_STATUSES if s != "closed"]
-    ids = sorted({e for alert in reader.alerts(status=open_) for e in alert.entities})
-    found = reader.lookup(ids) if ids else {}
-    return frozenset(graph.node(str(e.id)).id for e in found.values() if graph.has(str(e.id)))
-
-
 @network_app.command("namesakes")
 def namesakes_cmd(
     ctx: typer.Context,
@@ -203,27 +194,14 @@ def namesakes_cmd(
     not link (a record giving only a name, tied to the same people) or look-alikes. Says which
     is which and why; with --settle, records it (a merge, or a pair in the review queue)."""
     from nexus.graph.namesakes import MERGED, REVIEW, namesakes
-    from nexus.graph.namesakes import settle as record
 
     reader, graph = _graph(ctx, as_user)
     with errors.status("comparing namesakes"):
         pairs = namesakes(graph, _roles(graph, resolution, seed), reader)
     written = 0
-    # A merge can bring new namesakes into one community (a tie in common through the merged
-    # entity): settle round by round until a round merges nothing.
-    batch = pairs
-    app_ctx = app_context(ctx)
-    viewer = app_ctx.viewer(as_user) if settle else None
-    for _round in range(_SETTLE_ROUNDS if viewer is not None else 0):
-        assert viewer is not None
-        written += record(app_ctx.access, viewer, batch)
-        if not any(p.outcome == MERGED for p in batch):
-            break
-        reader, graph = _graph(ctx, as_user)
-        with errors.status("comparing namesakes the merges brought together"):
-            found = namesakes(graph, _roles(graph, resolution, seed), reader)
-        batch = [p for p in found if p.outcome in (MERGED, REVIEW)]
-        pairs += batch
+    if settle:
+        viewer = app_context(ctx).viewer(as_user)
+        written = _settle_rounds(ctx, as_user, viewer, pairs, resolution, seed)
     if json:
         for pair in pairs[:limit]:
             sys.stdout.write(orjson.dumps(pair.to_dict()).decode() + "\n")
@@ -243,6 +221,33 @@ def namesakes_cmd(
             f"{counts[MERGED]} to merge, {counts[REVIEW]} to review: `nexus network namesakes "
             "--settle` records them."
         )
+
+
+def _settle_rounds(
+    ctx: typer.Context,
+    as_user: str | None,
+    viewer: Viewer,
+    pairs: list[Namesake],
+    resolution: float,
+    seed: int,
+) -> int:
+    """Record the namesakes, then those the merges brought into one community (a tie in common
+    through a merged entity), round by round until a round merges nothing; `pairs` grows with
+    each round's. Returns the links written."""
+    from nexus.graph.namesakes import MERGED, REVIEW, namesakes, settle
+
+    access = app_context(ctx).access
+    written, batch = 0, pairs
+    for _round in range(_SETTLE_ROUNDS):
+        written += settle(access, viewer, batch)
+        if not any(p.outcome == MERGED for p in batch):
+            break
+        reader, graph = _graph(ctx, as_user)
+        with errors.status("comparing namesakes the merges brought together"):
+            found = namesakes(graph, _roles(graph, resolution, seed), reader)
+        batch = [p for p in found if p.outcome in (MERGED, REVIEW)]
+        pairs += batch
+    return written
 
 
 def _print_hubs(found: Roles) -> None:

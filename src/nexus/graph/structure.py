@@ -14,6 +14,8 @@ import numpy as np
 
 from nexus.graph import core as array
 from nexus.graph.elements import EntityGraph, Node
+from nexus.policy import Reader
+from nexus.store import ALERT_STATUSES
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,14 @@ def by_relevance(
         ranked.append((community, relevance))
     ranked.sort(key=lambda cr: (-cr[1].score, -cr[1].score / cr[0].size, -cr[0].size, cr[0].number))
     return ranked
+
+
+def alerted_nodes(reader: Reader, graph: EntityGraph) -> frozenset[str]:
+    """The graph's nodes an open alert the viewer may read is about (for `by_relevance`)."""
+    open_statuses = [s for s in ALERT_STATUSES if s != "closed"]
+    ids = sorted({e for alert in reader.alerts(status=open_statuses) for e in alert.entities})
+    found = reader.lookup(ids) if ids else {}
+    return frozenset(graph.node(str(e.id)).id for e in found.values() if graph.has(str(e.id)))
 
 
 def communities(
