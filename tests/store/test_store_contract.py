@@ -265,6 +265,37 @@ def test_the_statements_version_is_the_same_for_scopes_that_see_the_same(store: 
     assert store.statements_version(restricted) != before
 
 
+def test_counts_and_versions_follow_a_re_marked_statement(store: SQLStore) -> None:
+    with store.writer("tester", "anf.yml") as writer:
+        writer.add(person("p1", "Muhammad Yousaf", RESTRICTED))
+        writer.add(person("p2", "Gul Zaman", RESTRICTED))
+    low = scope_of(store, RESTRICTED)
+    assert store.count_entities(low) == 2  # counted, then kept with the data version
+    version = store.data_version(low)
+    with store.writer("tester", "anf.yml") as writer:  # the source now marks p2 SECRET
+        writer.add(person("p2", "Gul Zaman", SECRET))
+    low = scope_of(store, RESTRICTED)
+    assert store.datasets(low) == {"anf": 2} and store.count_statements(low) == 2
+    assert store.count_entities(low) == 1  # not the count kept at the old version
+    assert store.data_version(low) != version
+    high = all_scope(store)
+    assert store.datasets(high) == {"anf": 4} and store.count_entities(high) == 2
+    assert store.count_statements(high, datasets=["anf"]) == 4
+    assert store.count_statements(high, datasets=["ctd"]) == 0
+
+
+def test_a_merge_changes_the_kept_entity_count(store: SQLStore) -> None:
+    with store.writer("tester", "anf.yml") as writer:
+        writer.add(person("a", "Muhammad Yousaf", RESTRICTED))
+        writer.add(person("b", "Muhammad Yousuf", RESTRICTED))
+    scope = all_scope(store)
+    store.ensure_canonical(scope)
+    assert store.count_entities(scope) == 2
+    store.add_links([LinkRecord("a", "b", 0.99, "match", frozenset(store.markings()))])
+    store.ensure_canonical(scope)
+    assert store.count_entities(scope) == 1
+
+
 def test_a_shared_resolution_run_is_found_by_version_and_settings(store: SQLStore) -> None:
     with store.writer("tester", "anf.yml") as writer:
         writer.add(person("p1", "Muhammad Yousaf", RESTRICTED))

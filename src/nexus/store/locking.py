@@ -25,10 +25,12 @@ def lock_path(database: str) -> Path:
 
 
 @contextmanager
-def write_lock(database: str | None) -> Iterator[None]:
-    """Hold the store's write lock (waiting for it) while the block runs."""
+def write_lock(database: str | None, *, wait: bool = True) -> Iterator[bool]:
+    """Hold the store's write lock while the block runs, waiting for it; with `wait=False` the
+    block runs at once and is told False when another writer holds the lock (it must not write:
+    for optional writes, such as caching a summary, that must not hold a reader up)."""
     if database in (None, "", ":memory:"):
-        yield
+        yield True
         return
     assert database is not None
     path = str(lock_path(database).resolve())
@@ -41,13 +43,23 @@ def write_lock(database: str | None) -> Iterator[None]:
             fd = -1
         else:
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    if fd >= 0 and not wait:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            yield False
+            return
+        with _guard:
+            _held[key] = (fd, 1)
+        fd = -1
     try:
         if fd >= 0:
             # Blocking wait: the queue is as long as the writers ahead of us, never a timeout.
             fcntl.flock(fd, fcntl.LOCK_EX)
             with _guard:
                 _held[key] = (fd, 1)
-        yield
+        yield True
     finally:
         with _guard:
             held_fd, depth = _held[key]

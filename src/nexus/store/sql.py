@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -67,7 +67,7 @@ from nexus.store.records import (
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration (a test holds it to Alembic's head): a store already there opens without
 # loading Alembic, which is a fifth of a simple command's start-up.
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 # SQLite allows 32k bound parameters; id lists longer than this are queried in chunks.
 _IN_CHUNK = 5_000
 
@@ -144,6 +144,7 @@ class SQLStore(StatementStore):
                 writer = _SQLWriter(self, conn, run)
                 try:
                     yield writer
+                    _recount(conn, writer.datasets)
                     run.status = "committed"
                     run.finished_at = utc_now()
                     conn.execute(
@@ -309,6 +310,19 @@ class SQLStore(StatementStore):
         schemata: Collection[str] | None = None,
         datasets: Collection[str] | None = None,
     ) -> int:
+        if schemata is None and datasets is None:
+            # The whole scope's count is a distinct over every visible statement: kept with
+            # the data version it was counted at, it is not counted again until that moves.
+            return int(self._summary(scope, "entities", lambda: str(self._count_entities(scope))))
+        return self._count_entities(scope, schemata=schemata, datasets=datasets)
+
+    def _count_entities(
+        self,
+        scope: Scope,
+        *,
+        schemata: Collection[str] | None = None,
+        datasets: Collection[str] | None = None,
+    ) -> int:
         canonical = _canonical_of(t.statements.c.entity_id)
         query = self._filtered(
             self._with_canonical(select(func.count(canonical.distinct())), scope),
@@ -320,11 +334,8 @@ class SQLStore(StatementStore):
             return int(conn.execute(query).scalar_one())
 
     def count_statements(self, scope: Scope, *, datasets: Collection[str] | None = None) -> int:
-        query = self._filtered(
-            select(func.count()).select_from(t.statements), scope, None, datasets
-        )
-        with self.engine.connect() as conn:
-            return int(conn.execute(query).scalar_one())
+        counts = self.datasets(scope)
+        return sum(n for name, n in counts.items() if datasets is None or name in datasets)
 
     def referencing_ids(self, scope: Scope, canonical_ids: Collection[str]) -> list[str]:
         found: set[str] = set()
@@ -342,30 +353,80 @@ class SQLStore(StatementStore):
         return sorted(found - set(canonical_ids))
 
     def datasets(self, scope: Scope) -> dict[str, int]:
-        query = self._filtered(
-            select(t.statements.c.dataset, func.count()).group_by(t.statements.c.dataset), scope
+        counts: dict[str, int] = {}
+        for _marking, dataset, count, _first_seen in self._counts(scope):
+            counts[dataset] = counts.get(dataset, 0) + count
+        return dict(sorted(counts.items()))
+
+    def _counts(self, scope: Scope) -> list[tuple[int, str, int, str]]:
+        """(marking id, dataset, statements, newest first-seen) of the markings the scope sees."""
+        ids = sorted(scope.marking_ids)
+        query = (
+            select(
+                t.statement_counts.c.marking_id,
+                t.statement_counts.c.dataset,
+                t.statement_counts.c.statements,
+                t.statement_counts.c.first_seen,
+            )
+            .where(t.statement_counts.c.marking_id.in_(ids) if ids else literal(False))
+            .order_by(t.statement_counts.c.marking_id, t.statement_counts.c.dataset)
         )
         with self.engine.connect() as conn:
-            return {row[0]: int(row[1]) for row in conn.execute(query)}
+            return [(int(m), str(d), int(n), str(f)) for m, d, n, f in conn.execute(query)]
+
+    def _summary(self, scope: Scope, name: str, compute: Callable[[], str]) -> str:
+        """A summary of the scope kept with the data version it was computed at."""
+        version = self.data_version(scope)
+        found = select(t.scope_summaries.c.value).where(
+            t.scope_summaries.c.scope_key == scope.key,
+            t.scope_summaries.c.name == name,
+            t.scope_summaries.c.version == version,
+        )
+        with self.engine.connect() as conn:
+            value = conn.execute(found).scalar()
+        if value is not None:
+            return str(value)
+        value = compute()
+        # Keeping it is optional: a reader never waits for an ingest to do it.
+        with write_lock(self._lock_database, wait=False) as free:
+            if free:
+                with self.engine.begin() as conn:
+                    self.dialect.serialise(conn, "summaries")
+                    conn.execute(
+                        delete(t.scope_summaries).where(
+                            t.scope_summaries.c.scope_key == scope.key,
+                            t.scope_summaries.c.name == name,
+                        )
+                    )
+                    conn.execute(
+                        insert(t.scope_summaries).values(
+                            scope_key=scope.key, name=name, version=version, value=value
+                        )
+                    )
+        return value
 
     def data_version(self, scope: Scope) -> str:
         # Statements are only ever added or re-marked: their count and the sum of their marking
-        # ids move with either. The scope's canonical ids stand for the links and judgements
-        # it may see (ensure_canonical has materialised them before any scoped read).
-        counts = self._filtered(
-            select(func.count(), func.coalesce(func.sum(t.statements.c.marking_id), 0)), scope
-        )
-        canonical = (
-            select(t.canonical.c.entity_id, t.canonical.c.canonical_id)
-            .where(t.canonical.c.scope_key == scope.key)
-            .order_by(t.canonical.c.entity_id)
-        )
-        digest = hashlib.sha1()
+        # ids move with either. The digest of the scope's canonical ids stands for the links
+        # and judgements it may see (ensure_canonical has materialised them before any read).
+        counts = self._counts(scope)
+        count = sum(n for _m, _d, n, _f in counts)
+        marking_sum = sum(m * n for m, _d, n, _f in counts)
         with self.engine.connect() as conn:
-            count, marking_sum = conn.execute(counts).one()
-            digest.update(f"{int(count)} {int(marking_sum)}".encode())
-            for row in conn.execute(canonical):
-                digest.update(f"|{row[0]}={row[1]}".encode())
+            canonical = conn.execute(
+                select(t.canonical_scopes.c.digest).where(
+                    t.canonical_scopes.c.scope_key == scope.key
+                )
+            ).scalar()
+            if canonical is None:  # materialised before the digest was kept
+                canonical = _canonical_digest(
+                    conn.execute(
+                        select(t.canonical.c.entity_id, t.canonical.c.canonical_id).where(
+                            t.canonical.c.scope_key == scope.key
+                        )
+                    )
+                )
+        digest = hashlib.sha1(f"{int(count)} {int(marking_sum)} {canonical}".encode())
         return f"{scope.key[:16]}:{digest.hexdigest()[:16]}"
 
     def _quarantine_query(
@@ -573,22 +634,13 @@ class SQLStore(StatementStore):
         same for two scopes that see the same statements, however their markings differ. A
         source re-sending the same statements only refreshes their times: the version stands
         (values carry their content in their ids, so a changed value is an added statement)."""
-        groups = (
-            self._filtered(
-                select(
-                    t.statements.c.marking_id,
-                    func.count(),
-                    func.max(t.statements.c.first_seen),
-                ),
-                scope,
-            )
-            .group_by(t.statements.c.marking_id)
-            .order_by(t.statements.c.marking_id)
-        )
+        groups: dict[int, tuple[int, str]] = {}
+        for marking, _dataset, count, first_seen in self._counts(scope):
+            seen, newest = groups.get(marking, (0, ""))
+            groups[marking] = (seen + count, max(newest, first_seen))
         digest = hashlib.sha1()
-        with self.engine.connect() as conn:
-            for row in conn.execute(groups):
-                digest.update(f"|{row[0]} {row[1]} {row[2]}".encode())
+        for marking, (count, newest) in sorted(groups.items()):
+            digest.update(f"|{marking} {count} {newest}".encode())
         return digest.hexdigest()
 
     def shared_resolution_run(
@@ -635,9 +687,10 @@ class SQLStore(StatementStore):
             return self._resolved_ids(conn, user)
 
     def _canonical_version(self, conn: Connection, scope: Scope) -> int | None:
-        """The links' version the scope's canonical ids were last computed at."""
+        """The links' version the scope's canonical ids were last computed at (None for ids
+        computed before their digest was kept: they are computed again, once)."""
         query = select(t.canonical_scopes.c.version).where(
-            t.canonical_scopes.c.scope_key == scope.key
+            t.canonical_scopes.c.scope_key == scope.key, t.canonical_scopes.c.digest.is_not(None)
         )
         return conn.execute(query).scalar()
 
@@ -704,7 +757,10 @@ class SQLStore(StatementStore):
             )
             conn.execute(
                 insert(t.canonical_scopes).values(
-                    scope_key=scope.key, version=version, computed_at=utc_now()
+                    scope_key=scope.key,
+                    version=version,
+                    computed_at=utc_now(),
+                    digest=_canonical_digest(assigned.items()),
                 )
             )
 
@@ -962,6 +1018,7 @@ class _SQLWriter(StoreWriter):
         self.store = store
         self.conn = conn
         self.run = run
+        self.datasets: set[str] = set()  # their counts are taken again at commit
         self._marking_ids: dict[Marking, int] = {}
 
     def _marking(self, marking: Marking) -> int:
@@ -972,6 +1029,7 @@ class _SQLWriter(StoreWriter):
 
     def add(self, statements: Iterable[NewStatement]) -> int:
         stamp = self.run.started_at
+        datasets = self.datasets
         batch: dict[str, StatementRow] = {}
         written = 0
         for stmt in statements:
@@ -992,6 +1050,7 @@ class _SQLWriter(StoreWriter):
                 stamp,
                 self.run.id,
             )
+            datasets.add(stmt.dataset)
             if len(batch) >= self.store.batch_size:
                 written += self._flush(batch)
         written += self._flush(batch)
@@ -1040,6 +1099,37 @@ def _run_values(run: RunRecord) -> dict[str, Any]:
         "host": run.host,
         "pid": run.pid,
     }
+
+
+def _recount(conn: Connection, datasets: Collection[str]) -> None:
+    """Count the statements of these datasets per marking again, in the writer's transaction
+    (off ix_statements_counted): a re-marked statement moves between markings of its dataset,
+    so adding up only what was sent would drift."""
+    statements = t.statements.c
+    for start in range(0, len(datasets), _IN_CHUNK):
+        chunk = sorted(datasets)[start : start + _IN_CHUNK]
+        conn.execute(delete(t.statement_counts).where(t.statement_counts.c.dataset.in_(chunk)))
+        conn.execute(
+            insert(t.statement_counts).from_select(
+                ["marking_id", "dataset", "statements", "first_seen"],
+                select(
+                    statements.marking_id,
+                    statements.dataset,
+                    func.count(),
+                    func.max(statements.first_seen),
+                )
+                .where(statements.dataset.in_(chunk))
+                .group_by(statements.dataset, statements.marking_id),
+            )
+        )
+
+
+def _canonical_digest(pairs: Iterable[Any]) -> str:
+    """One digest of a scope's (entity id, canonical id) pairs, whatever order they come in."""
+    digest = hashlib.sha1()
+    for entity_id, canonical_id in sorted((str(a), str(b)) for a, b in pairs):
+        digest.update(f"|{entity_id}={canonical_id}".encode())
+    return digest.hexdigest()
 
 
 def _revision(conn: Connection) -> str | None:

@@ -67,6 +67,8 @@ statements = Table(
     Column("last_seen", String(STAMP_LEN), nullable=False),
     Column("run_id", Integer, nullable=True),
     Index("ix_statements_entity_id", "entity_id"),
+    # Covers a writer's recount of its datasets' statements per marking (statement_counts).
+    Index("ix_statements_counted", "dataset", "marking_id", "first_seen"),
 )
 
 # An entity-typed value is an edge; looking edges up by target needs this (partial) index.
@@ -126,6 +128,32 @@ canonical_scopes = Table(
     Column("scope_key", String(40), primary_key=True),
     Column("version", Integer, nullable=False),
     Column("computed_at", String(STAMP_LEN), nullable=False),
+    Column("digest", String(40), nullable=True),  # of the scope's (entity, canonical) pairs
+)
+
+# Statements per marking and dataset, with the newest first-seen time: counted again by each
+# writer before it commits (statements change only through writers), so the versions and counts
+# of everyday reads need not scan the statements.
+statement_counts = Table(
+    "statement_counts",
+    metadata,
+    Column("marking_id", Integer, ForeignKey("markings.id"), nullable=False),
+    Column("dataset", String(128), nullable=False),
+    Column("statements", Integer, nullable=False),
+    Column("first_seen", String(STAMP_LEN), nullable=False),
+    PrimaryKeyConstraint("marking_id", "dataset", name="pk_statement_counts"),
+)
+
+# Summaries of a scope (counts of entities, statements per dataset) kept with the data version
+# they were computed at: a summary whose version differs from the scope's is recomputed.
+scope_summaries = Table(
+    "scope_summaries",
+    metadata,
+    Column("scope_key", String(40), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("value", Text, nullable=False),
+    PrimaryKeyConstraint("scope_key", "name", name="pk_scope_summaries"),
 )
 
 # The last canonical id each entity had in any scope, so ids stay stable across runs.
