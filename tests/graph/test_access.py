@@ -6,7 +6,7 @@ from __future__ import annotations
 from itertools import combinations
 from pathlib import Path
 
-from nexus.graph import GraphCache, neighbours, paths
+from nexus.graph import EntityGraph, GraphCache, neighbours, paths
 from nexus.store import Provenance
 from tests.datafiles import load_ftm
 from tests.graph.conftest import HIGH, LOW, World
@@ -83,3 +83,36 @@ def test_the_cache_rebuilds_only_when_what_the_viewer_sees_changes(
     edge = rebuilt.edge_between(people[0].id, people[1].id)
     assert edge is not None and "family" in edge.kinds
     assert all(s.agency == "FIA" for f in edge.facts if f.kind == "family" for s in f.sources)
+
+
+def test_a_listing_is_kept_until_what_the_viewer_sees_changes(world: World, tmp_path: Path) -> None:
+    computed: list[int] = []
+
+    def count_people(graph: EntityGraph) -> dict[str, int]:
+        computed.append(1)
+        return {"people": sum(1 for n in graph.nodes if n.schema == "Person")}
+
+    directory = tmp_path / "graphs"
+    first = GraphCache(directory).derived(world.access.reader(LOW), "people", {}, count_people)
+    for graph_file in directory.glob("*.pickle"):
+        graph_file.unlink()
+    again = GraphCache(directory).derived(world.access.reader(LOW), "people", {}, count_people)
+    assert again == first and len(computed) == 1
+    assert not list(directory.glob("*.pickle"))  # answered without reading or building a graph
+    GraphCache(directory).derived(world.access.reader(LOW), "people", {"x": 1}, count_people)
+    assert len(computed) == 2  # other parameters, another answer
+    person = {"id": "ctd-secret-person", "schema": "Person", "properties": {"name": ["Zar Gul"]}}
+    load_ftm(
+        world.access, tmp_path / "s.ftm.json", [person], Provenance("ctd_watch", "CTD", "SECRET")
+    )
+    GraphCache(directory).derived(world.access.reader(LOW), "people", {}, count_people)
+    assert len(computed) == 2  # nothing the clerk may see changed
+    person = {"id": "fia-new-person", "schema": "Person", "properties": {"name": ["Zar Gul"]}}
+    load_ftm(
+        world.access,
+        tmp_path / "r.ftm.json",
+        [person],
+        Provenance("fia_notes", "FIA", "RESTRICTED"),
+    )
+    after = GraphCache(directory).derived(world.access.reader(LOW), "people", {}, count_people)
+    assert len(computed) == 3 and after["people"] == first["people"] + 1

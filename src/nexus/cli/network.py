@@ -7,6 +7,7 @@ viewer scope and data version, so a second command on unchanged data does not re
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
@@ -49,7 +50,7 @@ def _graph(ctx: typer.Context, as_user: str | None) -> tuple[Reader, EntityGraph
     from nexus.graph import GraphCache, GraphOptions, load_graph
 
     app_ctx = app_context(ctx)
-    reader = app_ctx.access.reader(app_ctx.viewer(as_user))
+    reader = _reader(ctx, as_user)
     cache = GraphCache(app_ctx.settings.home / "graphs")
     with errors.status("building the graph"):
         graph = load_graph(reader, cache=cache, options=GraphOptions())
@@ -74,13 +75,33 @@ def _roles(graph: EntityGraph, resolution: float, seed: int) -> Roles:
         return roles(graph, resolution=resolution, seed=seed)
 
 
-def _core_text(found: Roles, number: int) -> str:
-    core = found.core_of(number)
+def _core_text(core: dict[str, Any] | None) -> str:
     if core is None:
         return ""
-    leaders = ", ".join(found.role(i).caption for i in core.leaders)
-    small = "" if core.significant else ", small"
-    return f"core {core.number}: {core.size} ({core.dense} dense{small}); led by {leaders}"
+    leaders = ", ".join(core["leader_captions"])
+    small = "" if core["significant"] else ", small"
+    return f"core {core['number']}: {core['size']} ({core['dense']} dense{small}); led by {leaders}"
+
+
+def _reader(ctx: typer.Context, as_user: str | None) -> Reader:
+    app_ctx = app_context(ctx)
+    return app_ctx.access.reader(app_ctx.viewer(as_user))
+
+
+def _listing(
+    ctx: typer.Context,
+    reader: Reader,
+    name: str,
+    params: dict[str, Any],
+    compute: Callable[[EntityGraph], dict[str, Any]],
+) -> dict[str, Any]:
+    """A listing computed from the viewer's graph, or kept from an earlier command on the same
+    data version with the same parameters (then the graph is not even read)."""
+    from nexus.graph.cache import GraphCache
+
+    cache = GraphCache(app_context(ctx).settings.home / "graphs")
+    with errors.status(f"building the graph and its {name}"):
+        return cache.derived(reader, name, params, compute)
 
 
 @network_app.command("stats")
@@ -125,24 +146,36 @@ def communities_cmd(
     seizures, cases and other crimes, listed, under an open alert): size, dense core and its
     leaders, most central members, crime types, countries. Hubs (service providers: shops,
     utilities, employers) are listed apart."""
-    from nexus.graph import alerted_nodes, by_relevance
+    from nexus.graph.structure import alerted_ids
 
-    reader, graph = _graph(ctx, as_user)
-    analysed = _roles(graph, resolution, seed)
-    found = analysed.partition
-    listed = [c for c in found.communities if c.size >= min_size]
-    shown = by_relevance(graph, listed, alerted_nodes(reader, graph))[:limit]
+    reader = _reader(ctx, as_user)
+    alerts = alerted_ids(reader)  # they move the ranking, so they are part of the key
+
+    def compute(graph: EntityGraph) -> dict[str, Any]:
+        from nexus.graph.listings import community_listing
+        from nexus.graph.structure import alerted_nodes
+
+        return community_listing(
+            graph,
+            alerted_nodes(reader, graph, alerts),
+            resolution=resolution,
+            seed=seed,
+            min_size=min_size,
+            limit=limit,
+            members=members,
+        )
+
+    params = {
+        "resolution": resolution,
+        "seed": seed,
+        "min_size": min_size,
+        "limit": limit,
+        "members": members,
+        "alerted": alerts,
+    }
+    data = _listing(ctx, reader, "communities", params, compute)
     if json:
-        data = found.to_dict(members=members)
-        data["communities"] = []
-        for c, relevance in shown:
-            entry = c.to_dict(members=members)
-            entry["relevance"] = relevance.to_dict()
-            core = analysed.core_of(c.number)
-            entry["core"] = None if core is None else core.to_dict(members=members)
-            data["communities"].append(entry)
-        data["hubs"] = [h.to_dict() for h in analysed.hubs]
-        _json(data)
+        _json({k: v for k, v in data.items() if k != "total"})
         return
     table = Table(
         "#",
@@ -153,22 +186,22 @@ def communities_cmd(
         "crimes",
         "countries",
         "listed",
-        title=f"Communities ({len(found.communities)}, modularity {found.modularity:.3f}, "
-        f"{len(analysed.hubs)} hubs apart)",
+        title=f"Communities ({data['total']}, modularity {data['modularity']:.3f}, "
+        f"{len(data['hubs'])} hubs apart)",
     )
-    for c, relevance in shown:
+    for c in data["communities"]:
         table.add_row(
-            str(c.number),
-            f"{c.size} ({c.actors} actors)",
-            relevance.text(),
-            _core_text(analysed, c.number),
-            "; ".join(m.caption for m in c.members[:members]),
-            ", ".join(f"{k} {v}" for k, v in list(c.crimes.items())[:3]),
-            ", ".join(f"{k} {v}" for k, v in list(c.countries.items())[:3]),
-            str(len(c.listed)) if c.listed else "",
+            str(c["number"]),
+            f"{c['size']} ({c['actors']} actors)",
+            c["relevance"]["text"],
+            _core_text(c["core"]),
+            "; ".join(m["caption"] for m in c["members"][:members]),
+            ", ".join(f"{k} {v}" for k, v in list(c["crimes"].items())[:3]),
+            ", ".join(f"{k} {v}" for k, v in list(c["countries"].items())[:3]),
+            str(len(c["listed"])) if c["listed"] else "",
         )
     console.print(table)
-    _print_hubs(analysed)
+    _print_hubs(data["hubs"])
 
 
 _SETTLE_ROUNDS = 5
@@ -250,16 +283,16 @@ def _settle_rounds(
     return written
 
 
-def _print_hubs(found: Roles) -> None:
-    if not found.hubs:
+def _print_hubs(found: list[dict[str, Any]]) -> None:
+    if not found:
         return
     hubs = Table("hub", "ties", "communities", "clustering", title="Hubs (service providers)")
-    for hub in found.hubs[:20]:
+    for hub in found[:20]:
         hubs.add_row(
-            f"{hub.caption}\n[dim]{hub.schema} · {hub.id}[/dim]",
-            str(hub.degree),
-            str(hub.communities),
-            f"{hub.closure:.3f}",
+            f"{hub['caption']}\n[dim]{hub['schema']} · {hub['id']}[/dim]",
+            str(hub["degree"]),
+            str(hub["communities"]),
+            f"{hub['closure']:.3f}",
         )
     console.print(hubs)
 
@@ -292,10 +325,10 @@ def key_players_cmd(
     k-core."""
     from nexus.graph import key_players
 
-    _reader, graph = _graph(ctx, as_user)
     if by == "role":
-        _key_players_by_role(graph, limit, schema, community, resolution, seed, json)
+        _key_players_by_role(ctx, as_user, limit, schema, community, resolution, seed, json)
         return
+    _reader, graph = _graph(ctx, as_user)
     found = _partition(graph, resolution, seed)
     wide = limit if community is None else len(graph.nodes)
     with errors.status("ranking"):
@@ -328,7 +361,8 @@ def key_players_cmd(
 
 
 def _key_players_by_role(
-    graph: EntityGraph,
+    ctx: typer.Context,
+    as_user: str | None,
     limit: int,
     schema: str,
     community: int | None,
@@ -336,34 +370,43 @@ def _key_players_by_role(
     seed: int,
     json: bool,
 ) -> None:
-    found = _roles(graph, resolution, seed)
-    ranked = found.key_players(limit=None, schemata=(schema,))
-    chosen = [r for r in ranked if community is None or r.community == community][:limit]
-    if json:
-        _json(
-            {
-                "by": "role",
-                "betweenness_exact": found.betweenness_exact,
-                "players": [r.to_dict() for r in chosen],
-                "cores": [c.to_dict(members=5) for c in found.cores],
-                "hubs": [h.to_dict() for h in found.hubs],
-            }
+    def compute(graph: EntityGraph) -> dict[str, Any]:
+        from nexus.graph.listings import role_listing
+
+        return role_listing(
+            graph,
+            resolution=resolution,
+            seed=seed,
+            schemata=(schema,),
+            community=community,
+            limit=limit,
         )
+
+    params = {
+        "resolution": resolution,
+        "seed": seed,
+        "schema": schema,
+        "community": community,
+        "limit": limit,
+    }
+    data = _listing(ctx, _reader(ctx, as_user), "key players", params, compute)
+    if json:
+        _json(data)
         return
     table = Table(
         "entity", "role", "core", "community", "degree", "why", title="Key players by role"
     )
-    for r in chosen:
+    for r in data["players"]:
         table.add_row(
-            f"{r.caption}\n[dim]{r.schema} · {r.id}[/dim]",
-            r.role,
-            "" if r.core is None else str(r.core),
-            str(r.community),
-            str(r.degree),
-            "; ".join(r.reasons),
+            f"{r['caption']}\n[dim]{r['schema']} · {r['id']}[/dim]",
+            r["role"],
+            "" if r["core"] is None else str(r["core"]),
+            str(r["community"]),
+            str(r["degree"]),
+            "; ".join(r["reasons"]),
         )
     console.print(table)
-    _print_hubs(found)
+    _print_hubs(data["hubs"])
 
 
 @network_app.command("bridges")

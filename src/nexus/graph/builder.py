@@ -5,12 +5,11 @@ phones, accounts, vehicles and addresses become facts, aggregated into weighted 
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
@@ -32,6 +31,7 @@ from nexus.graph.elements import (
     Reason,
     Source,
 )
+from nexus.graph.options import GraphOptions
 from nexus.model import model
 from nexus.policy import Reader
 from nexus.store import ID_PROP, StoredStatement
@@ -57,21 +57,6 @@ _ACCOUNT_NUMBERS = ("iban", "accountNumber")
 _HAS_NUMBER = re.compile(r"\d")
 _HOLDING_EVIDENCE = 6
 _FINANCIAL_KINDS = frozenset({"payment", "account", "shared_account"})
-
-
-@dataclass(frozen=True)
-class GraphOptions:
-    """How the graph is built; part of the cache key."""
-
-    hub_limit: int = 25  # a phone/account/vehicle/address shared by more entities is dropped
-    occasion_limit: int = 40  # an occasion with more participants ties nobody to anybody
-    payment_hub: int = 50  # payees of more counterparties, with no other tie, are shops
-    address_needs_number: bool = True  # a street without a house number is a neighbourhood
-    same_holder: bool = True  # one account number and one name are one holder
-
-    def key(self) -> str:
-        text = repr(sorted(asdict(self).items()))
-        return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
 @dataclass

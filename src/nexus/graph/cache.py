@@ -1,23 +1,33 @@
-"""Built graphs kept per viewer scope and data version: in memory for a long-lived process (the
-web API) and on disk under the home folder for the command line, invalidated by construction
-when a statement, link or judgement the scope may see changes (the version changes).
+"""Built graphs, and answers computed from them, kept per viewer scope and data version: in
+memory for a long-lived process (the web API) and on disk under the home folder for the command
+line, invalidated by construction when a statement, link or judgement the scope may see changes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import orjson
 
 from nexus.files import atomic_binary
-from nexus.graph.builder import GraphOptions, read_graph
-from nexus.graph.elements import EntityGraph
+from nexus.graph.options import GraphOptions
 from nexus.policy import Reader
+
+if TYPE_CHECKING:  # the builder (FtM, igraph) loads only when a graph must be built or read
+    from nexus.graph.elements import EntityGraph
+
+T = TypeVar("T")
 
 # Bump when the pickled layout of EntityGraph changes, so old files are not read.
 LAYOUT = 2
 KEEP_PER_SCOPE = 2
+DERIVED_PER_SCOPE = 64
 
 
 class GraphCache:
@@ -29,6 +39,7 @@ class GraphCache:
         self.directory = directory
         self.capacity = capacity
         self._memory: OrderedDict[str, EntityGraph] = OrderedDict()
+        self._derived: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
 
     def graph(self, reader: Reader, options: GraphOptions | None = None) -> EntityGraph:
@@ -42,6 +53,8 @@ class GraphCache:
                 return _for_viewer(found, reader)
         found = self._load(key)
         if found is None:
+            from nexus.graph.builder import read_graph
+
             found = read_graph(reader, options, version)
             self._save(key, found)
         with self._lock:
@@ -50,38 +63,81 @@ class GraphCache:
                 self._memory.popitem(last=False)
         return _for_viewer(found, reader)
 
+    def derived(
+        self,
+        reader: Reader,
+        name: str,
+        params: Mapping[str, Any],
+        compute: Callable[[EntityGraph], T],
+        options: GraphOptions | None = None,
+    ) -> T:
+        """`compute(graph)` on the viewer's graph, kept with the graph's key: a second call with
+        unchanged data answers without reading the graph. `compute` must depend on nothing but
+        the graph and `params` (what else it reads from the viewer, such as the open alerts it
+        weighs, goes into `params`)."""
+        options = options or GraphOptions()
+        digest = hashlib.sha1(orjson.dumps(params, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        key = f"{reader.data_version()}-{options.key()}-{LAYOUT}-{name}-{digest[:16]}"
+        with self._lock:
+            if key in self._derived:
+                self._derived.move_to_end(key)
+                return self._derived[key]  # type: ignore[no-any-return]
+        path = None if self.directory is None else self.directory / "derived" / f"{key}.pickle"
+        found: Any = _unpickle(path) if path is not None else None
+        if found is None:
+            found = compute(self.graph(reader, options))
+            if path is not None:
+                _keep(path, found, DERIVED_PER_SCOPE)
+        with self._lock:
+            self._derived[key] = found
+            while len(self._derived) > self.capacity * 16:
+                self._derived.popitem(last=False)
+        return found  # type: ignore[no-any-return]
+
     def _path(self, key: str) -> Path | None:
         return None if self.directory is None else self.directory / f"{key}.pickle"
 
     def _load(self, key: str) -> EntityGraph | None:
+        from nexus.graph.elements import EntityGraph
+
         path = self._path(key)
-        if path is None or not path.exists():
-            return None
-        try:
-            with path.open("rb") as fh:
-                # Written by this process's own user under the home folder, next to the store.
-                graph = pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-            return None
+        graph = None if path is None else _unpickle(path)
         return graph if isinstance(graph, EntityGraph) else None
 
     def _save(self, key: str, graph: EntityGraph) -> None:
         path = self._path(key)
-        if path is None:
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_binary(path) as fh:
-            pickle.dump(graph, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        scope = key.split(":", 1)[0]
-        older = sorted(path.parent.glob(f"{scope}:*.pickle"), key=lambda p: p.stat().st_mtime)
-        for stale in older[:-KEEP_PER_SCOPE]:
-            stale.unlink(missing_ok=True)
+        if path is not None:
+            _keep(path, graph, KEEP_PER_SCOPE)
+
+
+def _unpickle(path: Path) -> Any:
+    if not path.exists():
+        return None
+    try:
+        with path.open("rb") as fh:
+            # Written by this process's own user under the home folder, next to the store.
+            return pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+
+
+def _keep(path: Path, value: object, per_scope: int) -> None:
+    """Write `value` atomically at `path`; keep the newest `per_scope` files of its scope."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_binary(path) as fh:
+        pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    scope = path.name.split(":", 1)[0]
+    older = sorted(path.parent.glob(f"{scope}:*.pickle"), key=lambda p: p.stat().st_mtime)
+    for stale in older[:-per_scope]:
+        stale.unlink(missing_ok=True)
 
 
 def _for_viewer(graph: EntityGraph, reader: Reader) -> EntityGraph:
     """The shared graph, labelled with the asking viewer (the content is the scope's)."""
     if graph.viewer == reader.viewer.name:
         return graph
+    from nexus.graph.elements import EntityGraph
+
     return EntityGraph(
         viewer=reader.viewer.name,
         version=graph.version,
@@ -103,5 +159,7 @@ def load_graph(
 ) -> EntityGraph:
     """The viewer's graph, from the cache when its data version is unchanged."""
     if cache is None:
+        from nexus.graph.builder import read_graph
+
         return read_graph(reader, options, reader.data_version())
     return cache.graph(reader, options)

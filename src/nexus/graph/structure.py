@@ -145,10 +145,18 @@ def by_relevance(
     return ranked
 
 
-def alerted_nodes(reader: Reader, graph: EntityGraph) -> frozenset[str]:
-    """The graph's nodes an open alert the viewer may read is about (for `by_relevance`)."""
+def alerted_ids(reader: Reader) -> list[str]:
+    """The entity ids open alerts the viewer may read are about, sorted."""
     open_statuses = [s for s in ALERT_STATUSES if s != "closed"]
-    ids = sorted({e for alert in reader.alerts(status=open_statuses) for e in alert.entities})
+    return sorted({e for alert in reader.alerts(status=open_statuses) for e in alert.entities})
+
+
+def alerted_nodes(
+    reader: Reader, graph: EntityGraph, ids: Sequence[str] | None = None
+) -> frozenset[str]:
+    """The graph's nodes an open alert the viewer may read is about (for `by_relevance`);
+    `ids` are those alerts' entity ids when already read (`alerted_ids`)."""
+    ids = alerted_ids(reader) if ids is None else ids
     found = reader.lookup(ids) if ids else {}
     return frozenset(graph.node(str(e.id)).id for e in found.values() if graph.has(str(e.id)))
 
