@@ -1,6 +1,6 @@
 """Where SQLite and PostgreSQL differ: connection set-up, bulk upsert of statements, disk size.
 
-Everything else is dialect-neutral SQLAlchemy Core in `nexus.store.sql`.
+Everything else is dialect-neutral SQLAlchemy Core in `nexus.store.sql` and the parts it joins.
 """
 
 from __future__ import annotations
