@@ -10,22 +10,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from followthemoney.exc import InvalidMapping
 from followthemoney.mapping.entity import EntityMapping
 from followthemoney.mapping.property import PropertyMapping
 from followthemoney.property import Property
 from followthemoney.types import registry
 
-from nexus.exceptions import ConfigError, MappingError
+from nexus.exceptions import MappingError
 from nexus.ingest.formats import ENTITY_FORMATS, format_for_suffix
-from nexus.ingest.mapping_schema import check_keys
+from nexus.ingest.mapping_schema import EntitySpec, Loc, MappingFile, QuerySpec, parse_mapping
 from nexus.ingest.sources import TabularSource, detect_format
 from nexus.model import model
 from nexus.settings import Settings
 from nexus.store import ID_PROP, Marking, NewStatement, Provenance
-
-_NEXUS_ENTITY_KEYS = ("classification", "caveats")
 
 
 class RowError(Exception):
@@ -218,16 +215,6 @@ class _QueryShim:
         self.entities: list[EntityMapping] = []
 
 
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return value
-    raise ConfigError(f"expected a text or a list of texts, not {value!r}")
-
-
 def _expand(base: Path, names: list[str]) -> list[Path]:
     """Files named relative to the mapping; a glob (`goaml/*.xml`) stands for its sorted matches."""
     files: list[Path] = []
@@ -255,17 +242,14 @@ def _order(entities: list[EntityMapping], where: str) -> list[EntityMapping]:
     return ordered
 
 
-def _marking(data: dict[str, Any], default: Marking, settings: Settings, where: str) -> Marking:
-    try:
-        classification = str(data.get("classification", default.classification))
-        caveats = frozenset(_as_list(data["caveats"])) if "caveats" in data else default.caveats
-        settings.check_marking(classification, caveats)
-    except ConfigError as exc:
-        raise MappingError(f"{where}: {exc}") from exc
-    levels = settings.classification_levels
-    weaker = levels.index(classification) < levels.index(default.classification)
-    if (weaker or not caveats >= default.caveats) and not (
-        "classification" in data and "caveats" in data
+def _marking(entity: EntitySpec, default: Marking, settings: Settings, where: str) -> Marking:
+    """The entity's marking; the schema has already checked that its level and caveats exist."""
+    classification = entity.classification or default.classification
+    caveats = default.caveats if entity.caveats is None else frozenset(entity.caveats)
+    rank = settings.level_rank
+    weaker = rank[classification] < rank[default.classification]
+    if (weaker or not caveats >= default.caveats) and (
+        entity.classification is None or entity.caveats is None
     ):
         # A marking weaker than the dataset's exposes records: it must be written out in full,
         # so that a half-written one (a typo, a forgotten key) cannot weaken it by accident.
@@ -277,43 +261,55 @@ def _marking(data: dict[str, Any], default: Marking, settings: Settings, where: 
     return Marking(default.agency, classification, caveats)
 
 
+@dataclass(frozen=True, slots=True)
+class _Dataset:
+    """What each query of a dataset is planned with."""
+
+    parsed: MappingFile
+    provenance: Provenance
+    settings: Settings
+    country: str
+
+
 def _entity_plans(
-    entities: Any, provenance: Provenance, settings: Settings, where: str, country: str
+    dataset: _Dataset, loc: Loc, query: QuerySpec
 ) -> tuple[list[EntityPlan], set[str]]:
-    if not isinstance(entities, dict) or not entities:
+    parsed, provenance = dataset.parsed, dataset.provenance
+    where = parsed.lines.where(loc)
+    if not query.entities:
         raise MappingError(f"{where}: a query needs `entities:` (a mapping of name to entity)")
     shim = _QueryShim()
     extras: dict[str, tuple[Marking, dict[str, tuple[str, ...]]]] = {}
-    for name, raw in entities.items():
-        if not isinstance(raw, dict):
-            raise MappingError(f"{where}: entity {name!r} must be a mapping")
-        data = {k: v for k, v in raw.items() if k not in _NEXUS_ENTITY_KEYS}
-        marking = _marking(raw, provenance.marking, settings, f"{where}, entity {name!r}")
-        formats: dict[str, tuple[str, ...]] = {}
-        props: dict[str, Any] = {}
-        for prop_name, spec in (data.get("properties") or {}).items():
-            spec = dict(spec or {})
-            fmt = spec.get("format")
-            if isinstance(fmt, list):
-                formats[prop_name] = tuple(str(f) for f in fmt)
-                spec.pop("format")
-            elif fmt is not None:
-                formats[prop_name] = (str(fmt),)
-            props[prop_name] = spec
-        data["properties"] = props
+    for name, entity in query.entities.items():
+        entity_where = parsed.lines.where((*loc, "entities", name))
+        marking = _marking(entity, provenance.marking, dataset.settings, entity_where)
+        # FtM reads the mapping as a dict; Nexus's own keys (the marking, a list of formats)
+        # stay out of it.
+        data = entity.model_dump(
+            by_alias=True,
+            exclude_none=True,
+            exclude={
+                "classification": True,
+                "caveats": True,
+                "properties": {"__all__": {"format"}},
+            },
+        )
+        formats = {
+            prop: tuple(spec.format) for prop, spec in entity.properties.items() if spec.format
+        }
         # FtM hashes only the key values, so an Event and a link keyed on the same FIR number
         # would share an id; seeding with the schema keeps entities of different kinds apart.
-        data.setdefault("key_literal", data.get("schema"))
+        data.setdefault("key_literal", entity.schema_)
         try:
             mapping = EntityMapping(
                 model,
                 shim,  # type: ignore[arg-type]  # duck-typed: bind() reads only .entities
-                str(name),
+                name,
                 data,
                 key_prefix=provenance.dataset,
             )
         except InvalidMapping as exc:
-            raise MappingError(f"{where}, entity {name!r}: {exc}") from exc
+            raise MappingError(f"{entity_where}: {exc}") from exc
         shim.entities.append(mapping)
         extras[mapping.name] = (marking, formats)
     try:
@@ -326,70 +322,49 @@ def _entity_plans(
     for mapping in _order(shim.entities, where):
         marking, formats = extras[mapping.name]
         rules = [ValueRule(pm, formats.get(pm.prop.name, ())) for pm in mapping.properties]
-        plans.append(EntityPlan(mapping, rules, marking, country))
+        plans.append(EntityPlan(mapping, rules, marking, dataset.country))
         columns.update(r for r in mapping.refs if r)
     return plans, columns
 
 
+def _query_plan(dataset: _Dataset, loc: Loc, query: QuerySpec) -> QueryPlan:
+    files = _expand(
+        dataset.parsed.lines.path.parent,
+        ([query.csv_url] if query.csv_url is not None else []) + (query.csv_urls or []),
+    )
+    fmt = query.format
+    if fmt is None and query.entities is None and files:
+        fmt = format_for_suffix(files[0].name)
+    if fmt in ENTITY_FORMATS:
+        entities: list[EntityPlan] = []  # the records carry whole entities
+        columns: set[str] = set()
+    else:
+        entities, columns = _entity_plans(dataset, loc, query)
+    return QueryPlan(
+        provenance=dataset.provenance,
+        entities=entities,
+        files=files,
+        format=fmt,
+        sheet=query.sheet,
+        delimiter=query.delimiter,
+        encoding=query.encoding,
+        columns=columns,
+    )
+
+
 def load_mapping(path: Path, settings: Settings) -> MappingPlan:
-    """Read and validate a mapping file; errors name the file, dataset, entity and property."""
+    """Read and validate a mapping file; errors name the file, line, dataset, entity and key."""
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-        check_keys(path, text)
     except OSError as exc:
         raise MappingError(f"{path}: cannot read the mapping: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise MappingError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(data, dict) or not data:
-        raise MappingError(f"{path}: a mapping file maps dataset names to their definitions")
+    except UnicodeDecodeError as exc:
+        raise MappingError(f"{path}: not a UTF-8 text file ({exc.reason})") from exc
+    parsed = parse_mapping(path, text, settings)
     queries: list[QueryPlan] = []
-    for dataset, config in data.items():
-        where = f"{path}: dataset {dataset!r}"
-        if not isinstance(config, dict):
-            raise MappingError(f"{where}: expected a mapping")
-        for key in ("agency", "classification"):
-            if not config.get(key):
-                raise MappingError(f"{where}: `{key}:` is required (who owns it, how it is marked)")
-        try:
-            caveats = frozenset(_as_list(config.get("caveats")))
-            settings.check_marking(str(config["classification"]), caveats)
-        except ConfigError as exc:
-            raise MappingError(f"{where}: {exc}") from exc
-        provenance = Provenance(
-            str(dataset), str(config["agency"]), str(config["classification"]), caveats
-        )
-        country = str(config.get("country", settings.default_country)).lower()
-        raw_queries = config.get("queries") or ([config["query"]] if "query" in config else [])
-        if not raw_queries:
-            raise MappingError(f"{where}: no `queries:` (or `query:`) defined")
-        for number, query in enumerate(raw_queries, start=1):
-            qwhere = f"{where}, query {number}"
-            if not isinstance(query, dict):
-                raise MappingError(f"{qwhere}: expected a mapping")
-            files = _expand(
-                path.parent, _as_list(query.get("csv_url")) + _as_list(query.get("csv_urls"))
-            )
-            fmt = query.get("format")
-            if fmt is None and "entities" not in query and files:
-                fmt = format_for_suffix(files[0].name)
-            if fmt in ENTITY_FORMATS:
-                entities: list[EntityPlan] = []  # the records carry whole entities
-                columns: set[str] = set()
-            else:
-                entities, columns = _entity_plans(
-                    query.get("entities"), provenance, settings, qwhere, country
-                )
-            queries.append(
-                QueryPlan(
-                    provenance=provenance,
-                    entities=entities,
-                    files=files,
-                    format=fmt,
-                    sheet=query.get("sheet"),
-                    delimiter=query.get("delimiter"),
-                    encoding=query.get("encoding", "utf-8-sig"),
-                    columns=columns,
-                )
-            )
+    for name, spec in parsed.datasets.items():
+        provenance = Provenance(name, spec.agency, spec.classification, frozenset(spec.caveats))
+        dataset = _Dataset(parsed, provenance, settings, spec.country or settings.default_country)
+        for place, query in spec.located_queries():
+            queries.append(_query_plan(dataset, (name, *place), query))
     return MappingPlan(path, queries)
