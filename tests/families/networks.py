@@ -10,7 +10,12 @@ Each seed draws:
 - thousands of bystanders in households (family ties) with sparse acquaintances between them;
 - 2 to 5 bystander hubs (a lawyer, a transporter, a shopkeeper) tied to 30 to 300 people drawn
   from everyone, so mostly bystanders who do not know each other;
-- noise ties between network members and bystanders (relatives, neighbours).
+- noise ties between network members and bystanders (relatives, neighbours);
+- with `trade=True`, money besides (drawn from a stream of its own, so the ties above are the
+  same draw): 5 to 19 shops and utilities each paid by 8 to 40 payers drawn from everyone, 1
+  to 3 employers each paying 8 to 40 bystanders, and, in most networks of ten or more, a
+  collector: an account tied to nothing but payments from 8 to 15 of the network's members,
+  paying on to its chief (it is of the network, however much it looks like a shop).
 
 `NetworkWorld.graph()` builds the `EntityGraph` the analyses of `nexus.graph` read (one node
 per person, one fact per tie, weights as the graph builder gives them), so twenty seeds run in
@@ -26,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nexus.graph.core import build_core
-from nexus.graph.elements import Edge, EntityGraph, Fact, Node, Source
+from nexus.graph.elements import Edge, EntityGraph, Fact, Flow, Node, Source
 from nexus.graph.vocabulary import kind_weight
 
 SIZES = {"small": (700, 1_400), "full": (2_500, 5_000)}  # bystanders per seed
@@ -54,6 +59,9 @@ class NetworkWorld:
     brokers: dict[str, list[int]]  # broker → the networks it ties
     hubs: dict[str, int]  # hub → ties drawn
     bystanders: int
+    payments: list[tuple[str, str, int]] = field(default_factory=list)  # payer, payee, count
+    traders: dict[str, str] = field(default_factory=dict)  # shop or employer → its kind
+    collectors: dict[str, int] = field(default_factory=dict)  # collector → its network
     _graph: EntityGraph | None = field(default=None, repr=False)
 
     @property
@@ -61,11 +69,23 @@ class NetworkWorld:
         return [n.leaders[0] for n in self.networks]
 
     def entities(self) -> list[dict[str, object]]:
-        """The world as FtM entities: people, and an Associate or Family link per fact."""
+        """The world as FtM entities: people, and an Associate or Family link per fact;
+        traders and collectors as legal entities and their payments."""
         found: list[dict[str, object]] = [
             {"id": p, "schema": "Person", "properties": {"name": [p.replace("-", " ")]}}
             for p in self.people
         ]
+        for p in [*self.traders, *self.collectors]:
+            found.append({"id": p, "schema": "LegalEntity", "properties": {"name": [p]}})
+        for payer, payee, count in self.payments:
+            for repeat in range(count):
+                found.append(
+                    {
+                        "id": f"{payer}.{payee}.payment.{repeat}",
+                        "schema": "Payment",
+                        "properties": {"payer": [payer], "beneficiary": [payee]},
+                    }
+                )
         for a, b, kind, count in self.ties:
             schema, ends = (
                 ("Family", ("person", "relative"))
@@ -89,7 +109,7 @@ class NetworkWorld:
         return self._graph
 
 
-def generate(seed: int, size: str = "small") -> NetworkWorld:
+def generate(seed: int, size: str = "small", trade: bool = False) -> NetworkWorld:
     rng = np.random.default_rng(seed)
     ties: dict[tuple[int, int], Counter[str]] = defaultdict(Counter)
 
@@ -201,7 +221,7 @@ def generate(seed: int, size: str = "small") -> NetworkWorld:
     # Person ids in an order that says nothing about who is who.
     order = rng.permutation(next_id)
     name = {i: f"person-{int(order[i]):05d}" for i in range(next_id)}
-    return NetworkWorld(
+    world = NetworkWorld(
         seed=seed,
         people=sorted(name.values()),
         ties=[
@@ -225,17 +245,57 @@ def generate(seed: int, size: str = "small") -> NetworkWorld:
         hubs={name[h]: d for h, d in hubs.items()},
         bystanders=bystanders_n,
     )
+    if trade:
+        _trade(world, np.random.default_rng([seed, 1]), [[name[p] for p in n] for n in networks])
+    return world
+
+
+def _trade(world: NetworkWorld, rng: np.random.Generator, networks: list[list[str]]) -> None:
+    """Shops, utilities and employers trading with the public; collectors paid by networks."""
+    bystanders = [p for p in world.people if not any(p in n for n in networks)]
+
+    def pay(payer: str, payee: str) -> None:
+        world.payments.append((payer, payee, int(rng.integers(1, 4))))
+
+    for k in range(int(rng.integers(5, 20))):
+        shop = f"shop-{k:03d}"
+        world.traders[shop] = "shop"
+        for payer in rng.choice(world.people, size=int(rng.integers(8, 41)), replace=False):
+            pay(str(payer), shop)
+    for k in range(int(rng.integers(1, 4))):
+        employer = f"employer-{k:02d}"
+        world.traders[employer] = "employer"
+        for payee in rng.choice(bystanders, size=int(rng.integers(8, 41)), replace=False):
+            pay(employer, str(payee))
+    for number, members in enumerate(networks):
+        if len(members) < 10 or rng.random() < 0.25:
+            continue
+        collector = f"collector-{number}"
+        world.collectors[collector] = number
+        size = min(len(members) - 1, int(rng.integers(8, 16)))
+        for payer in rng.choice(members[1:], size=size, replace=False):
+            pay(str(payer), collector)
+        pay(collector, world.networks[number].leaders[0])
 
 
 def _entity_graph(world: NetworkWorld) -> EntityGraph:
     nodes = [Node(p, "Person", p.replace("person-", "Person "), actor=True) for p in world.people]
+    nodes += [Node(p, "LegalEntity", p, actor=True) for p in [*world.traders, *world.collectors]]
     index = {node.id: i for i, node in enumerate(nodes)}
     grouped: dict[tuple[int, int], list[Fact]] = defaultdict(list)
+    flows: dict[tuple[int, int], dict[str, Flow]] = defaultdict(dict)
     for a, b, kind, count in world.ties:
         i, j = sorted((index[a], index[b]))
         for repeat in range(count):
             source = Source(f"{a}:{b}:{kind}:{repeat}", "family_networks", "generated", "T", "")
             grouped[(i, j)].append(Fact(kind, nodes[i].id, nodes[j].id, (source,)))
+    for payer, payee, count in world.payments:
+        i, j = sorted((index[payer], index[payee]))
+        way = "a>b" if index[payer] == i else "b>a"
+        for repeat in range(count):
+            source = Source(f"{payer}>{payee}:{repeat}", "family_networks", "generated", "T", "")
+            grouped[(i, j)].append(Fact("payment", payer, payee, (source,)))
+            flows[(i, j)].setdefault(way, Flow()).add(None, None, None)
     pairs = sorted(grouped)
     kinds = sorted({f.kind for facts in grouped.values() for f in facts})
     kind_bits = {kind: 1 << i for i, kind in enumerate(kinds)}
@@ -247,7 +307,7 @@ def _entity_graph(world: NetworkWorld) -> EntityGraph:
         weight = sum(kind_weight(k) * (1.0 + math.log2(c)) for k, c in per_kind.items())
         for k in per_kind:
             edge_kinds[e] |= np.uint64(kind_bits[k])
-        edges.append(Edge(e, nodes[i].id, nodes[j].id, facts, weight=weight))
+        edges.append(Edge(e, nodes[i].id, nodes[j].id, facts, weight=weight, flows=flows[(i, j)]))
         weights[e] = weight
     low = np.array([p[0] for p in pairs], dtype=np.int64)
     high = np.array([p[1] for p in pairs], dtype=np.int64)

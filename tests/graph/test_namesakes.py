@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from nexus.graph import GraphCache, by_relevance, load_graph
+from nexus.graph.listings import organised
 from nexus.graph.namesakes import MERGED, REVIEW, namesakes, settle
 from nexus.graph.roles import roles
 from nexus.policy import AccessLayer, Reader
@@ -57,8 +58,9 @@ def _network_communities(world: World) -> dict[str, int]:
 
 def test_communities_crime_touches_are_listed_before_larger_ones_of_shops(world: World) -> None:
     graph = world.graphs[HIGH]
-    found = roles(graph, seed=0).partition
-    ranked = by_relevance(graph, found.communities)
+    analysed = roles(graph, seed=0)
+    found = analysed.partition
+    ranked = by_relevance(graph, found.communities, organised=organised(analysed))
     order = [c.number for c, _ in ranked]
     homes = _network_communities(world)
     top = set(order[: len(set(homes.values())) + 1])

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from nexus.graph import communities, key_players, load_graph
-from nexus.graph.roles import Roles, roles
+from nexus.graph.roles import RoleOptions, Roles, roles
 from nexus.policy import AccessLayer
 from nexus.settings import load_settings
 from nexus.store import Provenance, open_store
@@ -136,6 +136,32 @@ def test_roles_do_better_than_plain_leiden_on_the_same_worlds(
     assert max(peer_ratio) > max(max(f.ratios) for _w, _r, f in ours)
     assert peer_hubs > sum(f.hubs_in_top for _w, _r, f in ours)
     assert statistics.mean(peer_brokers) < statistics.mean(f.brokers for _w, _r, f in ours)
+
+
+def test_shops_and_employers_are_hubs_and_collectors_stay_in_their_networks_core() -> None:
+    """With money in the worlds (shops and utilities paid by the public, employers paying
+    staff, collectors paid by a network's members: money ties only), every trader is told apart
+    as a hub, while every collector stays in the core of its network. Without the trader rule
+    only the traders with 20 ties or more are hubs (measured 184 of 289 over 20 seeds)."""
+    traders = hubs = hubs_without = collectors = kept = 0
+    for seed in SEEDS:
+        world = generate(seed, trade=True)
+        result = roles(world.graph(), seed=0)
+        without = roles(world.graph(), seed=0, options=RoleOptions(trade_degree=10**9))
+        traders += len(world.traders)
+        hubs += sum(result.role(t).role == "hub" for t in world.traders)
+        hubs_without += sum(without.role(t).role == "hub" for t in world.traders)
+        reason = result.role(next(iter(world.traders))).reasons[0]
+        assert "by money alone" in reason or "service provider" in reason
+        for collector, number in world.collectors.items():
+            cores = Counter(result.role(m).core for m in world.networks[number].members)
+            cores.pop(None, None)
+            collectors += 1
+            kept += bool(cores) and result.role(collector).core == cores.most_common(1)[0][0]
+    print(f"traders as hubs {hubs}/{traders} (without the rule {hubs_without}); collectors in")
+    print(f"their network's core {kept}/{collectors}")
+    assert hubs == traders and hubs_without < traders
+    assert collectors >= 20 and kept == collectors
 
 
 def test_every_role_comes_with_its_core_and_reasons(

@@ -5,6 +5,7 @@ line, invalidated by construction when a statement, link or judgement the scope 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle
 import threading
@@ -77,7 +78,8 @@ class GraphCache:
         weighs, goes into `params`)."""
         options = options or GraphOptions()
         digest = hashlib.sha1(orjson.dumps(params, option=orjson.OPT_SORT_KEYS)).hexdigest()
-        key = f"{reader.data_version()}-{options.key()}-{LAYOUT}-{name}-{digest[:16]}"
+        code = _code_version()
+        key = f"{reader.data_version()}-{options.key()}-{LAYOUT}-{code}-{name}-{digest[:16]}"
         with self._lock:
             if key in self._derived:
                 self._derived.move_to_end(key)
@@ -108,6 +110,15 @@ class GraphCache:
         path = self._path(key)
         if path is not None:
             _keep(path, graph, KEEP_PER_SCOPE)
+
+
+@functools.cache
+def _code_version() -> str:
+    """The graph stage's source files (size and time written): an upgrade or edit of the rules
+    a kept listing was computed by makes it stale."""
+    files = sorted(Path(__file__).parent.glob("*.py"))
+    text = ";".join(f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files)
+    return hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
 def _unpickle(path: Path) -> Any:

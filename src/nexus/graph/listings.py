@@ -33,7 +33,7 @@ def community_listing(
     data = found.to_dict(members=members)
     data["total"] = len(found.communities)
     data["communities"] = []
-    for community, relevance in by_relevance(graph, listed, alerted)[:limit]:
+    for community, relevance in by_relevance(graph, listed, alerted, organised(analysed))[:limit]:
         entry = community.to_dict(members=members)
         entry["relevance"] = {**relevance.to_dict(), "text": relevance.text()}
         core = analysed.core_of(community.number)
@@ -69,8 +69,17 @@ def role_listing(
     }
 
 
+def organised(analysed: Roles) -> frozenset[int]:
+    """The communities with a significant dense core (a leader with many ties inside)."""
+    return frozenset(
+        c.number
+        for c in analysed.partition.communities
+        if (core := analysed.core_of(c.number)) is not None and core.significant
+    )
+
+
 def _hubs(analysed: Roles) -> list[dict[str, Any]]:
     return [h.to_dict() for h in analysed.hubs]
 
 
-__all__ = ["community_listing", "role_listing"]
+__all__ = ["community_listing", "organised", "role_listing"]

@@ -6,8 +6,12 @@ transporter tied to a hundred unrelated people pulls them into one community, an
 acquaintances of a network's members swell its community to several times its size. So:
 
 1. **Hubs**: entities with many ties (`hub_degree`) to people who are hardly tied to each
-   other (local clustering below `hub_closure`). Reported as service providers, their ties
-   left out of what follows; they never rank as key players.
+   other (local clustering below `hub_closure`), and traders: entities tied by nothing but
+   money whose money runs one way (`trade_lopsided`), paid by at least `trade_degree` payers
+   (a shop, a utility) or paying as many who are mostly not sellers (a payroll employer),
+   who are hardly tied to each other: the public a business trades with is no network.
+   Reported as service providers, their ties left out of what follows; they never rank as
+   key players.
 2. **Communities**: Leiden (weighted modularity) on the graph without the hubs' ties.
 3. **Cores**: inside each community, the groups of ties joined through triangles (the
    `k`-truss) of `min_dense` people or more (a group whose most-tied member went with
@@ -58,6 +62,7 @@ from nexus.graph.structure import (
     _weights,
 )
 
+MONEY_KINDS = frozenset({"payment", "account"})  # ties of money: a trader has no other
 ROLES = ("leader", "broker", "lieutenant", "member", "courier", "hub", "bystander")
 
 
@@ -68,6 +73,8 @@ class RoleOptions:
     hub_degree: int = 20  # ties a hub has at least
     hub_closure: float = 0.05  # clustering (share of its neighbours' pairs tied), below which
     hub_chance: float = 1e-4  # a hub tied to a core more than chance gives this seldom is in it
+    trade_degree: int = 8  # payers (or payees) a trader, tied by money alone, has at least
+    trade_lopsided: float = 4.0  # a trader's payers are this many times its payees, or inversely
     k: int = 3  # the dense part of a core: its k-truss (every tie in k - 2 triangles)
     min_dense: int = 5  # smallest dense part of a core
     min_core: int = 5  # smallest core (dense part and attached members)
@@ -234,7 +241,8 @@ def roles(
     adjacency = [set(a) for a in full.graph.get_adjlist()] if n else []
     degree = np.array([len(a) for a in adjacency], dtype=np.int64)
     closure = np.asarray(full.graph.transitivity_local_undirected(mode="zero"), dtype=np.float64)
-    is_hub = (degree >= opts.hub_degree) & (closure < opts.hub_closure)
+    traders = _traders(graph, opts)
+    is_hub = ((degree >= opts.hub_degree) | traders) & (closure < opts.hub_closure)
     for _round in range(2):
         keep = ~(is_hub[full.low] | is_hub[full.high])
         core = array.build_core(n, full.low[keep], full.high[keep], full.weights[keep], simple=True)
@@ -314,8 +322,9 @@ def roles(
     for role_ in found:
         if role_.role == "hub":
             hub = next(h for h in hubs if h.id == role_.id)
+            by = "by money alone, one way, " if traders[graph.index[hub.id]] else ""
             role_.reasons = [
-                f"tied to {hub.degree} entities in {hub.communities} communities who are "
+                f"tied {by}to {hub.degree} entities in {hub.communities} communities who are "
                 f"hardly tied to each other (clustering {hub.closure:.3f}): a service "
                 "provider, not ranked"
             ]
@@ -349,6 +358,41 @@ def _link(
                 if not cores[c].significant:
                     cores[c].significant = changed = True
                     cores[c].linked_to = big[0]
+
+
+def _traders(graph: EntityGraph, opts: RoleOptions) -> np.ndarray:
+    """Entities tied to the world by money alone (payments, their own accounts) whose money
+    runs one way: paid by `trade_degree` payers or more and paying `trade_lopsided` times
+    fewer (a shop, a utility), or paying as many payees, mostly not such sellers, and paid by
+    that many times fewer (an employer; a customer's payees are shops). An account that pays
+    on about as many as pay it is passing money through, not trading."""
+    n = len(graph.nodes)
+    others = np.uint64(0)
+    for kind, bit in graph.kind_bits.items():
+        if kind not in MONEY_KINDS:
+            others |= np.uint64(bit)
+    other = (graph.edge_kinds & others) != 0
+    money_only = np.ones(n, dtype=bool)
+    money_only[graph.core.low[other]] = False
+    money_only[graph.core.high[other]] = False
+    payers = np.zeros(n, dtype=np.int64)
+    payees: list[list[int]] = [[] for _ in range(n)]
+    for edge in graph.edges:
+        a, b = graph.index[edge.a], graph.index[edge.b]
+        if "a>b" in edge.flows:
+            payers[b] += 1
+            payees[a].append(b)
+        if "b>a" in edge.flows:
+            payers[a] += 1
+            payees[b].append(a)
+    paying = np.array([len(p) for p in payees], dtype=np.int64)
+    sellers = money_only & (payers >= opts.trade_degree) & (paying * opts.trade_lopsided <= payers)
+    employers = (
+        money_only & (paying >= opts.trade_degree) & (payers * opts.trade_lopsided <= paying)
+    )
+    for v in np.flatnonzero(employers).tolist():
+        employers[v] = sellers[payees[v]].mean() < 0.5
+    return sellers | employers
 
 
 def _inside_hubs(

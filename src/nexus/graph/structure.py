@@ -126,12 +126,16 @@ class Relevance:
 
 
 def by_relevance(
-    graph: EntityGraph, found: Sequence[Community], alerted: frozenset[str] = frozenset()
+    graph: EntityGraph,
+    found: Sequence[Community],
+    alerted: frozenset[str] = frozenset(),
+    organised: frozenset[int] = frozenset(),
 ) -> list[tuple[Community, Relevance]]:
-    """Communities, those crime touches most first (members touched, then their share, then
-    size): a large community of shops and their customers with one seizure among them comes
-    after a small network half of whose members were seized or charged. `alerted` holds the
-    node ids under an open alert."""
+    """Communities, those crime touches most first (members touched; between equals, those
+    with a significant dense core, `organised`, then the larger share touched, then size): a
+    large community of shops and their customers with one seizure among them comes after a
+    small network half of whose members were seized or charged. `alerted` holds the node ids
+    under an open alert."""
     ranked = []
     for community in found:
         nodes = [graph.node(m.id) for m in community.members]
@@ -141,7 +145,15 @@ def by_relevance(
             alerted=sum(n.id in alerted for n in nodes),
         )
         ranked.append((community, relevance))
-    ranked.sort(key=lambda cr: (-cr[1].score, -cr[1].score / cr[0].size, -cr[0].size, cr[0].number))
+    ranked.sort(
+        key=lambda cr: (
+            -cr[1].score,
+            cr[0].number not in organised,
+            -cr[1].score / cr[0].size,
+            -cr[0].size,
+            cr[0].number,
+        )
+    )
     return ranked
 
 
