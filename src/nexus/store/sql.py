@@ -26,7 +26,7 @@ from nexus.store.users import SQLUsers
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration (a test holds it to Alembic's head): a store already there opens without
 # loading Alembic, which is a fifth of a simple command's start-up.
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 
 
 class SQLStore(SQLStatements, SQLRuns, SQLResolution, SQLAlerts, SQLUsers):

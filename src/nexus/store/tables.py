@@ -290,6 +290,44 @@ users = Table(
     Column("roles", String(1024), nullable=False, default=""),
 )
 
+# Who may sign in, and how: argon2 password hashes, failed attempts and lock-outs, browser
+# sessions and API tokens. Secrets are never stored, only their SHA-256 (tokens) or argon2 hash.
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("name", String(128), ForeignKey("users.name"), primary_key=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("changed_at", String(STAMP_LEN), nullable=False),
+    Column("failed", Integer, nullable=False, default=0),
+    Column("locked_until", String(STAMP_LEN), nullable=True),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user", String(128), ForeignKey("users.name"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", String(STAMP_LEN), nullable=False),
+    Column("last_seen", String(STAMP_LEN), nullable=False),
+    Column("expires_at", String(STAMP_LEN), nullable=False),
+    Column("ended_at", String(STAMP_LEN), nullable=True),
+    Column("client", String(255), nullable=False, default=""),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user", String(128), ForeignKey("users.name"), nullable=False, index=True),
+    Column("label", String(255), nullable=False, default=""),
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", String(STAMP_LEN), nullable=False),
+    Column("last_used", String(STAMP_LEN), nullable=True),
+    Column("revoked_at", String(STAMP_LEN), nullable=True),
+)
+
 audit = Table(
     "audit",
     metadata,
