@@ -30,7 +30,19 @@ ALLOWED = {
     "resolve": {"store", "policy", "ingest"},
     "graph": {"store", "policy", "ingest", "resolve"},
     "finance": {"store", "policy", "ingest", "resolve", "graph"},
-    "cli": {"store", "policy", "ingest", "scenario", "resolve", "graph", "finance"},
+    "search": {"store", "policy", "ingest", "resolve", "graph"},
+    "web": {"store", "policy", "ingest", "resolve", "graph", "finance", "search"},
+    "cli": {
+        "store",
+        "policy",
+        "ingest",
+        "scenario",
+        "resolve",
+        "graph",
+        "finance",
+        "web",
+        "search",
+    },
 }
 
 
@@ -54,6 +66,19 @@ def test_only_the_policy_layer_calls_the_stores_scoped_reads() -> None:
                 target = ast.unparse(node.value)
                 if "store" in target:
                     offenders.append(f"{path.relative_to(SRC)}:{node.lineno} {target}.{node.attr}")
+    assert offenders == []
+
+
+def test_only_the_search_indexer_reads_every_statement() -> None:
+    # Indexing is the one unscoped read of statements (the index holds every marking's keys and
+    # is scoped when searched): only nexus.search.indexer may ask for it.
+    offenders = []
+    for path in modules():
+        if package_of(path) == "store" or path.relative_to(SRC) == Path("search/indexer.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr == "index_statements":
+                offenders.append(f"{path.relative_to(SRC)}:{node.lineno}")
     assert offenders == []
 
 

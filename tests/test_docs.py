@@ -11,7 +11,7 @@ import typer
 from pydantic import BaseModel
 
 from nexus.cli import app
-from nexus.settings import Settings, TypologySettings
+from nexus.settings import Settings, TypologySettings, WebSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,3 +76,9 @@ def test_every_typology_parameter_is_documented_with_its_default() -> None:
                 assert float(written) == float(value), f"{block}.{name}: docs {written}, is {value}"
                 checked += 1
     assert checked > 40
+
+
+def test_every_web_setting_is_documented_with_its_default() -> None:
+    page = (ROOT / "docs" / "settings.md").read_text()
+    for name, field in WebSettings.model_fields.items():
+        assert f"| `{name}` | `{field.default}` |" in page, name

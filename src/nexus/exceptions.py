@@ -5,6 +5,8 @@
     ├── ModelError              a schema file does not fit FollowTheMoney's model
     ├── StoreError              the database cannot be opened, migrated or written
     ├── AccessDenied            the viewer may not do this (unknown user, missing right)
+    ├── AuthenticationFailed    a sign-in, session or API token was not accepted (one message)
+    ├── PasswordRejected        a new password does not meet the policy (too short, too long)
     ├── NotFound                nothing the viewer may see has this id
     └── IngestError             a source cannot be loaded at all
         ├── MappingError        a mapping file is invalid (names file, entity, property)
@@ -31,6 +33,15 @@ class StoreError(NexusError):
 
 class AccessDenied(NexusError):
     """The viewer may not perform this action."""
+
+
+class AuthenticationFailed(NexusError):
+    """A sign-in, session or API token was not accepted. The message never says why (unknown
+    user, wrong password, lock-out, expiry): that would help whoever guesses."""
+
+
+class PasswordRejected(NexusError):
+    """A new password does not meet the password policy."""
 
 
 class NotFound(NexusError):

@@ -173,6 +173,16 @@ class TypologySettings(_Params):
     high_risk: HighRiskParams = HighRiskParams()
 
 
+class WebSettings(_Params):
+    """Signing in to the web application: session lifetimes, lock-outs, password length."""
+
+    session_idle_minutes: int = _p(30, "A session unused this long ends.", ge=1)
+    session_absolute_hours: int = _p(12, "A session ends this long after sign-in.", ge=1)
+    lockout_attempts: int = _p(5, "Failed sign-ins in a row that lock the account.", ge=1)
+    lockout_minutes: int = _p(15, "How long a locked account refuses sign-ins.", ge=1)
+    min_password_length: int = _p(12, "Fewest characters in a password.", ge=8, le=1024)
+
+
 class Settings(BaseSettings):
     """Nexus configuration. Field descriptions are the documentation (see docs/settings.md)."""
 
@@ -283,6 +293,10 @@ class Settings(BaseSettings):
     typologies: TypologySettings = Field(
         default=TypologySettings(),
         description="Typology detectors' parameters and the high-risk jurisdictions.",
+    )
+    web: WebSettings = Field(
+        default=WebSettings(),
+        description="Signing in: session lifetimes, lock-out after failed sign-ins, passwords.",
     )
 
     @classmethod

@@ -12,6 +12,7 @@ from followthemoney import EntityProxy
 from nexus.exceptions import AccessDenied, NotFound
 from nexus.ingest import entity_json, ftm_plan, ingest, load_mapping
 from nexus.policy import AccessLayer, Reader, verify_audit
+from nexus.search import query_terms, update_index
 from nexus.store import (
     AlertEvent,
     AlertRecord,
@@ -73,7 +74,16 @@ def snapshot(reader: Reader, probe_ids: list[str]) -> dict[str, Any]:
         "review_queue": attempt(lambda: reader.review_queue()),
         "alerts": attempt(lambda: reader.alerts()),
         "lookup": attempt(lambda: reader.lookup(probe_ids)),
+        "statements_of": attempt(lambda: reader.statements_of(probe_ids)),
+        "dataset_markings": {
+            dataset: sorted((m.label(), n) for m, n in counts.items())
+            for dataset, counts in reader.dataset_markings().items()
+        },
     }
+    update_index(reader.access.store)  # what the loads since the last snapshot added
+    for query in ("Muhammad Yousaf", "Khan", "Alias Known", "Hawala Financier", "Source", "Yu*"):
+        terms = query_terms(query)
+        shots[f"search:{query}"] = _plain(reader.search(query, terms, limit=100))
     for alert_id in range(1, 6):
         shots[f"alert:{alert_id}"] = attempt(lambda a=alert_id: reader.alert(a))
     for entity_id in probe_ids:
@@ -106,6 +116,9 @@ COVERED = {
     "alerts",
     "alert",
     "lookup",
+    "statements_of",
+    "dataset_markings",
+    "search",
 }
 
 

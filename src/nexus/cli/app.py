@@ -14,9 +14,12 @@ from rich.table import Table
 from typer.exceptions import TyperException
 
 from nexus.cli import alerts as alert_commands
+from nexus.cli import credentials as credential_commands
 from nexus.cli import finance as finance_commands
 from nexus.cli import mapping as mapping_commands
 from nexus.cli import network as network_commands
+from nexus.cli import search as search_commands
+from nexus.cli import web as web_commands
 from nexus.cli.common import (
     AsUser,
     RichProgress,
@@ -110,6 +113,7 @@ def _run_ingest(
     with progress_bar() as progress:
         report = ingest(app_ctx.access, viewer, plan, files, RichProgress(progress))
     console.print(ingest_table(report))
+    search_commands.index_after_ingest(app_ctx)
     if report.rows_loaded:
         _screen_after_ingest(app_ctx)
     if report.rows_quarantined:
@@ -594,6 +598,9 @@ network_commands.register(app)
 finance_commands.register(app)
 alert_commands.register(app)
 mapping_commands.register(app)
+search_commands.register(app)
+credential_commands.register(app, user_app)
+web_commands.register(app)
 
 
 def main() -> None:

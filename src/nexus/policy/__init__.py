@@ -1,4 +1,4 @@
-"""Need-to-know access: viewers, marking rules, the audited reader, and audit verification.
+"""Need-to-know access: viewers, marking rules, the audited reader, sign-in, audit verification.
 
 No other module reads statements from the store; they ask a `Reader` from `AccessLayer`.
 """
@@ -13,14 +13,18 @@ from nexus.policy.audit import (
     verify_audit,
     write_checkpoint,
 )
+from nexus.policy.credentials import ActiveSession, Credentials, SignedIn
 from nexus.policy.rules import ADMIN_ROLE, Viewer, denial_reasons, may_see
 
 __all__ = [
     "ADMIN_ROLE",
     "AccessLayer",
+    "ActiveSession",
     "AuditHead",
     "AuditVerdict",
+    "Credentials",
     "Reader",
+    "SignedIn",
     "Viewer",
     "assemble",
     "audit_head",

@@ -5,7 +5,7 @@ Other stages get a `Reader` from `AccessLayer.reader(viewer)` and never touch th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,8 @@ from nexus.store import (
     QuarantineRecord,
     RunRecord,
     Scope,
+    SearchPage,
+    SearchTerm,
     StatementStore,
     StoredStatement,
     UserRecord,
@@ -186,6 +188,17 @@ class Reader:
     def lookup(self, entity_ids: Sequence[str]) -> dict[str, StatementEntity]:
         """The visible entities these ids (canonical or source ids) belong to, whole, read in one
         audited pass: each asked-for id maps to its entity; ids not visible are left out."""
+        found = self.statements_of(entity_ids)
+        entities: dict[str, StatementEntity] = {}
+        for stmts in found.values():
+            cid = stmts[0].canonical_id
+            if cid not in entities:
+                entities[cid] = assemble(stmts)
+        return {i: entities[stmts[0].canonical_id] for i, stmts in found.items()}
+
+    def statements_of(self, entity_ids: Sequence[str]) -> dict[str, list[StoredStatement]]:
+        """The visible statements of the entities these ids (canonical or source ids) belong
+        to, read in one audited pass; ids not visible are left out."""
         scope = self._scope("entity.lookup", {"ids": sorted(set(entity_ids))})
         canonical_of = {
             s.entity_id: s.canonical_id
@@ -193,11 +206,14 @@ class Reader:
         }
         wanted = sorted(set(canonical_of.values()))
         canonical_of.update({c: c for c in wanted})
-        found = {
-            str(e.id): e
-            for e in group_entities(self.store.iter_statements(scope, canonical_ids=wanted))
+        grouped = {
+            cid: list(group)
+            for cid, group in groupby(
+                self.store.iter_statements(scope, canonical_ids=wanted),
+                key=lambda s: s.canonical_id,
+            )
         }
-        return {i: found[canonical_of[i]] for i in entity_ids if canonical_of.get(i) in found}
+        return {i: grouped[canonical_of[i]] for i in entity_ids if canonical_of.get(i) in grouped}
 
     def entities(
         self,
@@ -238,11 +254,36 @@ class Reader:
             return []
         return list(group_entities(self.store.iter_statements(scope, canonical_ids=ids)))
 
+    # -- search ---------------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        terms: Sequence[SearchTerm],
+        *,
+        filters: Mapping[str, Collection[str]] | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> SearchPage:
+        """Entities whose visible statements hold every term (the keys `nexus.search` made of
+        `query`, which is what the audit records), best first, with facet counts: all of it
+        from what the viewer may see. A `schema` filter takes the schemata extending it too."""
+        wanted = {facet: sorted(values) for facet, values in sorted((filters or {}).items())}
+        detail = {"query": query, "filters": wanted, "limit": limit, "offset": offset}
+        scope = self._scope("search", detail)
+        if "schema" in wanted:
+            names = (schema_names(name) or set() for name in wanted["schema"])
+            wanted["schema"] = sorted(set().union(*names))
+        return self.store.search(scope, terms, filters=wanted, limit=limit, offset=offset)
+
     # -- resolution ----------------------------------------------------------------------------
-    def match_links(self, *, verdicts: Sequence[str] | None = None) -> list[LinkRecord]:
-        """Scored pairs whose evidence the viewer may see (their explanations quote values)."""
-        scope = self._scope("resolution.links", {"verdicts": verdicts})
-        links = self.store.links(scope, verdicts=verdicts)
+    def match_links(
+        self, *, verdicts: Sequence[str] | None = None, entity_ids: Sequence[str] | None = None
+    ) -> list[LinkRecord]:
+        """Scored pairs whose evidence the viewer may see (their explanations quote values);
+        with `entity_ids`, only pairs with one of those records on either side."""
+        detail = {"verdicts": verdicts, "ids": None if entity_ids is None else sorted(entity_ids)}
+        scope = self._scope("resolution.links", detail)
+        links = self.store.links(scope, verdicts=verdicts, entity_ids=entity_ids)
         visible = self.store.visible_entity_ids(
             scope, {i for link in links for i in (link.left_id, link.right_id)}
         )
@@ -324,6 +365,15 @@ class Reader:
 
     def datasets(self) -> dict[str, int]:
         return self.store.datasets(self._scope("dataset.list", {}))
+
+    def dataset_markings(self) -> dict[str, dict[Marking, int]]:
+        """Visible statements per dataset and marking (what a page listing datasets is marked)."""
+        found = self.store.dataset_markings(self._scope("dataset.list", {"markings": True}))
+        markings = self.store.markings()
+        return {
+            dataset: {markings[m]: count for m, count in counts.items()}
+            for dataset, counts in found.items()
+        }
 
     def statements_version(self) -> str:
         """Changes whenever a statement the viewer may see is added or re-marked; equal for

@@ -15,13 +15,16 @@ from nexus.exceptions import ConfigError
 NAME_FAMILIES = "name_families.yml"
 HONORIFICS = "honorifics.yml"
 LEGAL_FORMS = "legal_forms.yml"
+# libyaml's safe loader reads the same as PyYAML's, six times faster (the name data is read
+# by every command that resolves or searches).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_yaml(name: str) -> dict[str, Any]:
     """One data file of nexus.resolve as a mapping; ConfigError if it is missing or not a map."""
     try:
         text = resources.files("nexus.resolve").joinpath("data", name).read_text("utf-8")
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"resolve/data/{name}: cannot be read ({exc})") from exc
     if not isinstance(data, dict):

@@ -215,6 +215,18 @@ def family_count() -> int:
     return _families().count
 
 
+@cache
+def _family_names() -> frozenset[str]:
+    families = _families()
+    return frozenset(families.exact.values()) | frozenset(families.arabic.values())
+
+
+def is_name_family(token: str) -> bool:
+    """Whether a canonical token is one of the name data's spelling families ("muhammad"), not
+    a word kept as written because no family has it ("zehri")."""
+    return token in _family_names()
+
+
 # -- titles and the words around a name --------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class _Title:
@@ -553,6 +565,7 @@ __all__ = [
     "canonical_token",
     "canonical_tokens",
     "family_count",
+    "is_name_family",
     "names_compatible",
     "parse_person_name",
     "title_count",

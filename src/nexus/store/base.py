@@ -7,7 +7,7 @@ Reads take a `Scope` (the marking ids a viewer may see) and are meant to be call
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -15,6 +15,7 @@ from nexus.store.records import (
     AlertEvent,
     AlertRecord,
     AuditEntry,
+    CredentialRecord,
     JudgementRecord,
     LinkRecord,
     Marking,
@@ -24,9 +25,18 @@ from nexus.store.records import (
     RunRecord,
     Scope,
     ScreeningRun,
+    SessionRecord,
     SharedRun,
     StoredStatement,
+    TokenRecord,
     UserRecord,
+)
+from nexus.store.search_records import (
+    IndexRow,
+    IndexSource,
+    IndexState,
+    SearchPage,
+    SearchTerm,
 )
 
 
@@ -118,6 +128,10 @@ class StatementStore(ABC):
         """Visible statement counts per dataset."""
 
     @abstractmethod
+    def dataset_markings(self, scope: Scope) -> dict[str, dict[int, int]]:
+        """Visible statement counts per dataset and marking id."""
+
+    @abstractmethod
     def data_version(self, scope: Scope) -> str:
         """A key that changes whenever a statement, link or judgement the scope may see changes
         (not when only load times move): what analyses cache on."""
@@ -189,6 +203,41 @@ class StatementStore(ABC):
     def ensure_canonical(self, scope: Scope) -> None:
         """Materialise the scope's canonical ids from the links and judgements it may see."""
 
+    # -- search index: keys per statement, written unscoped, searched within a scope ----------
+    @abstractmethod
+    def search_index_state(self, version: str) -> IndexState:
+        """Rows, indexed runs, committed runs not indexed with keys of `version`, and whether
+        any run was indexed with other keys."""
+
+    @abstractmethod
+    def index_statements(
+        self,
+        make_rows: Callable[[Sequence[IndexSource]], Iterable[IndexRow]],
+        *,
+        version: str,
+        runs: Collection[int] | None = None,
+        skip_types: Collection[str] = (),
+        skip_props: Collection[tuple[str | None, str]] = (),
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Replace the index rows of the statements of these runs (`runs` None: rebuild the
+        whole index) with what `make_rows` makes of them, in one transaction; record the runs
+        as indexed with `version`. Statements of `skip_types` and of the (schema or None,
+        property) pairs of `skip_props` are not read. Returns the rows written."""
+
+    @abstractmethod
+    def search(
+        self,
+        scope: Scope,
+        terms: Sequence[SearchTerm],
+        *,
+        filters: Mapping[str, Collection[str]] | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> SearchPage:
+        """Canonical entities whose visible index rows hold every term, best first, with facet
+        counts; filters keep entities with a visible row of one of the values per facet."""
+
     # -- alerts: findings in a queue, each with the markings of its evidence -------------------
     @abstractmethod
     def save_alerts(self, items: Sequence[tuple[AlertRecord, AlertEvent]]) -> list[AlertRecord]:
@@ -244,6 +293,68 @@ class StatementStore(ABC):
 
     @abstractmethod
     def users(self) -> list[UserRecord]: ...
+
+    # -- signing in: password hashes, sessions and API tokens (tokens only as SHA-256) ---------
+    @abstractmethod
+    def put_password(self, name: str, password_hash: str, changed_at: str) -> None:
+        """Set a user's password hash; clears their failed sign-ins and any lock."""
+
+    @abstractmethod
+    def get_credential(self, name: str) -> CredentialRecord | None: ...
+
+    @abstractmethod
+    def record_failed_sign_in(self, name: str) -> int:
+        """Count one more consecutive failure, atomically; returns the new count (0 when the
+        user has no password)."""
+
+    @abstractmethod
+    def clear_failed_sign_ins(self, name: str) -> None:
+        """After a success: no failures counted and no lock."""
+
+    @abstractmethod
+    def lock_sign_in(self, name: str, until: str) -> None:
+        """Refuse the user's sign-ins until then; failures are counted again from 0."""
+
+    @abstractmethod
+    def add_session(self, session: SessionRecord) -> None: ...
+
+    @abstractmethod
+    def get_session(self, token_hash: str) -> SessionRecord | None: ...
+
+    @abstractmethod
+    def touch_session(self, token_hash: str, at: str) -> None:
+        """Record that an open session was used at `at`."""
+
+    @abstractmethod
+    def end_session(self, token_hash: str, at: str) -> bool:
+        """End a session still open; returns whether there was one."""
+
+    @abstractmethod
+    def end_sessions(self, user: str, at: str) -> int:
+        """End every open session of a user; returns how many."""
+
+    @abstractmethod
+    def add_api_token(
+        self, token_hash: str, user: str, label: str, created_by: str, created_at: str
+    ) -> TokenRecord: ...
+
+    @abstractmethod
+    def api_tokens(self, user: str | None = None) -> list[TokenRecord]:
+        """Every token (revoked ones too), oldest first; only one user's when named."""
+
+    @abstractmethod
+    def get_api_token(self, token_id: int) -> TokenRecord | None: ...
+
+    @abstractmethod
+    def api_token_by_hash(self, token_hash: str) -> TokenRecord | None: ...
+
+    @abstractmethod
+    def revoke_api_token(self, token_id: int, at: str) -> bool:
+        """Revoke a token not yet revoked; returns whether it was."""
+
+    @abstractmethod
+    def touch_api_token(self, token_id: int, at: str) -> None:
+        """Record that a token was used at `at`."""
 
     @abstractmethod
     def append_audit(self, actor: str, action: str, detail: dict[str, Any]) -> AuditEntry:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -128,15 +128,8 @@ class PostgresDialect(Dialect):
             f"CREATE TEMP TABLE IF NOT EXISTS {self._STAGE} "
             "(LIKE statements INCLUDING DEFAULTS) ON COMMIT DROP"
         )
-        raw = conn.connection.driver_connection
-        assert raw is not None
+        copy_rows(conn, self._STAGE, STATEMENT_COLUMNS, rows)
         columns = ", ".join(STATEMENT_COLUMNS)
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f"COPY {self._STAGE} ({columns}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
         updates = ", ".join(f"{col} = excluded.{col}" for col in _REFRESHED)
         conn.exec_driver_sql(
             f"INSERT INTO statements ({columns}) SELECT {columns} FROM {self._STAGE} "
@@ -154,12 +147,27 @@ class PostgresDialect(Dialect):
             "runs",
             "users",
             "audit",
+            "search_index",
         ):
             size = conn.execute(
                 text("SELECT pg_total_relation_size(CAST(:t AS regclass))"), {"t": table}
             ).scalar()
             total += int(size or 0)
         return total
+
+
+def copy_rows(
+    conn: Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """PostgreSQL: COPY rows into a table, an order of magnitude faster than INSERTs."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 def dialect_for(engine: Engine) -> Dialect:

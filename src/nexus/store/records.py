@@ -203,6 +203,45 @@ class UserRecord:
     roles: frozenset[str] = frozenset()
 
 
+# -- signing in: secrets are kept only as hashes (argon2 for passwords, SHA-256 for tokens) -----
+@dataclass(frozen=True, slots=True)
+class CredentialRecord:
+    """A user's password hash, when it was set, and their consecutive failed sign-ins."""
+
+    name: str
+    password_hash: str
+    changed_at: str
+    failed: int = 0
+    locked_until: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """A browser session, found by the SHA-256 of its token; `expires_at` is its absolute end."""
+
+    token_hash: str
+    user: str
+    csrf: str
+    created_at: str
+    last_seen: str
+    expires_at: str
+    ended_at: str | None = None
+    client: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """An API token as it may be listed: whose, what for, who made it, when last used."""
+
+    id: int
+    user: str
+    label: str
+    created_by: str
+    created_at: str
+    last_used: str | None = None
+    revoked_at: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     id: int

@@ -16,20 +16,24 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from nexus.exceptions import StoreError
 from nexus.store.alerts import SQLAlerts
 from nexus.store.auditlog import AuditLog, audit_hash
+from nexus.store.credentials import SQLCredentials
 from nexus.store.dialect import dialect_for
 from nexus.store.records import AuditEntry
 from nexus.store.resolution import SQLResolution
 from nexus.store.runs import SQLRuns
+from nexus.store.search import SQLSearch
 from nexus.store.statements import SQLStatements
 from nexus.store.users import SQLUsers
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # The newest migration (a test holds it to Alembic's head): a store already there opens without
 # loading Alembic, which is a fifth of a simple command's start-up.
-SCHEMA_REVISION = "0007"
+SCHEMA_REVISION = "0008"
 
 
-class SQLStore(SQLStatements, SQLRuns, SQLResolution, SQLAlerts, SQLUsers):
+class SQLStore(
+    SQLStatements, SQLRuns, SQLResolution, SQLAlerts, SQLUsers, SQLCredentials, SQLSearch
+):
     """Statements in SQLite or PostgreSQL; see `StatementStore` for the contract."""
 
     def __init__(self, url: str, *, batch_size: int = 20_000) -> None:

@@ -1,6 +1,6 @@
 """What every part of the SQL store shares: its engine, its dialect and its write transactions.
 
-Its parts (statements, runs, resolution, alerts, users) are mixins on it that `SQLStore` joins.
+Its parts (statements, runs, resolution, alerts, users, credentials) are mixins `SQLStore` joins.
 """
 
 from __future__ import annotations

@@ -187,6 +187,12 @@ class SQLStatements(SQLBase):
             counts[dataset] = counts.get(dataset, 0) + count
         return dict(sorted(counts.items()))
 
+    def dataset_markings(self, scope: Scope) -> dict[str, dict[int, int]]:
+        counts: dict[str, dict[int, int]] = {}
+        for marking, dataset, count, _first_seen in self._counts(scope):
+            counts.setdefault(dataset, {})[marking] = count
+        return dict(sorted(counts.items()))
+
     def _counts(self, scope: Scope) -> list[tuple[int, str, int, str]]:
         """(marking id, dataset, statements, newest first-seen) of the markings the scope sees."""
         ids = sorted(scope.marking_ids)

@@ -279,6 +279,39 @@ quarantine = Table(
     Column("created_at", String(STAMP_LEN), nullable=False),
 )
 
+# The search index: a row per searchable statement (a name, an identifier, a text; a country
+# or topic for the facets) with the statement's entity, marking and dataset, and its search keys
+# as `nexus.search` computes them. Queries keep only the rows of the viewer's markings before
+# matching, and group them by the viewer's canonical ids. The full-text index over `terms` is
+# the backend's own: an FTS5 table on SQLite, a generated tsvector column on PostgreSQL (both
+# made by migration 0008, outside this metadata).
+search_index = Table(
+    "search_index",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("statement_id", String(40), nullable=False, index=True),
+    Column("entity_id", String(ID_LEN), nullable=False, index=True),
+    Column("marking_id", Integer, nullable=False),
+    Column("dataset", String(128), nullable=False),
+    Column("schema", String(64), nullable=False),
+    Column("prop", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # name | identifier | text | country | topic
+    Column("value", Text, nullable=False),
+    Column("original", Text, nullable=True),
+    Column("terms", Text, nullable=False),  # search keys, space separated ("" on facet rows)
+    Column("size", Integer, nullable=False),  # keys of the value: an exact match covers them all
+    Column("weight", Float, nullable=False),  # how much a match on this property counts
+)
+
+# The ingestion runs whose statements are in the index, and the version of the keys they got.
+search_runs = Table(
+    "search_runs",
+    metadata,
+    Column("run_id", Integer, primary_key=True, autoincrement=False),
+    Column("version", String(32), nullable=False),
+    Column("indexed_at", String(STAMP_LEN), nullable=False),
+)
+
 users = Table(
     "users",
     metadata,
