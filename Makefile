@@ -4,8 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DEMO_HOME ?= demo-data/home
+# Front-end packages come from the npm registry, pinned by package-lock.json; the files the web
+# application serves are copied into the Python package (and committed, so `pip install .` has
+# them); the browser tests inject axe-core from node_modules.
+NODE_STAMP := node_modules/.package-lock.json
+VENDOR := src/nexus/web/static/vendor
 
-.PHONY: install test check lint typecheck demo bench clean
+.PHONY: install assets test check lint typecheck demo bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +22,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-test: $(STAMP)
+$(NODE_STAMP): package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+assets: $(NODE_STAMP)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -39,4 +50,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/screening.py
 
 clean:
-	rm -rf $(VENV) demo-data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-data .pytest_cache .mypy_cache .ruff_cache node_modules test-artefacts

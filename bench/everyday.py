@@ -78,6 +78,7 @@ def run_demo(home: Path, scenario: Path) -> tuple[float, dict[str, float]]:
         "NEXUS_HOME": str(home),
         "SCENARIO": str(scenario),
         "BIN": str(BIN),
+        "SERVE": "0",  # the demo ends by serving the web app; the bench stops before
     }
     env.pop("NEXUS_USER", None)
     env.pop("NEXUS_DATABASE_URL", None)

@@ -14,13 +14,11 @@ from typing import Any
 import pytest
 
 from nexus.graph import EntityGraph, GraphCache, load_graph
-from nexus.ingest import ingest, load_mapping
 from nexus.policy import AccessLayer
-from nexus.resolve.pipeline import resolve
-from nexus.scenario.generate import GenerationReport, generate
-from nexus.settings import Settings, load_settings
-from nexus.store import SQLStore, open_store
-from tests.conftest import VIEWERS
+from nexus.scenario.generate import GenerationReport
+from nexus.settings import Settings
+from nexus.store import SQLStore
+from tests.scenario_store import scenario_store
 
 HIGH, LOW = "admin", "fia_clerk"
 
@@ -62,21 +60,11 @@ class World:
 
 @pytest.fixture(scope="session")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    root = tmp_path_factory.mktemp("network")
-    scenario = generate(11, "tiny", root / "scenario")
-    settings = load_settings(home=root / "home")
-    store = open_store(settings.store_url, batch_size=settings.batch_size)
-    access = AccessLayer(store, settings)
-    access.add_user(None, VIEWERS[0])
-    admin = access.viewer("admin")
-    for user in VIEWERS[1:]:
-        access.add_user(admin, user)
-    for mapping in sorted((scenario.outdir / "data").rglob("*.yml")):
-        ingest(access, admin, load_mapping(mapping, settings))
+    built = scenario_store(tmp_path_factory.mktemp("network"), (HIGH, LOW))
+    scenario, settings, store, access = built.scenario, built.settings, built.store, built.access
     graphs = {}
     cache = GraphCache(settings.home / "graphs")
     for viewer in (HIGH, LOW):
-        resolve(access, access.viewer(viewer))
         graphs[viewer] = load_graph(access.reader(viewer), cache=cache)
     yield World(scenario, settings, store, access, graphs)
     store.close()

@@ -15,7 +15,6 @@ from rich.table import Table
 from nexus.cli.common import AsUser, app_context, console, errors
 from nexus.cli.context import AppContext
 from nexus.policy import Reader
-from nexus.store import AlertRecord
 
 if TYPE_CHECKING:
     from nexus.finance.learning import LearntQueue
@@ -94,35 +93,6 @@ def screen(
         )
 
 
-def _alert_json(alert: AlertRecord) -> dict[str, Any]:
-    return {
-        "id": alert.id,
-        "kind": alert.kind,
-        "status": alert.status,
-        "score": alert.score,
-        "agency": alert.agency,
-        "shared_with": sorted(alert.shared_with),
-        "reasons": list(alert.reasons),
-        "entities": list(alert.entities),
-        "transactions": list(alert.transactions),
-        "details": alert.details,
-        "created_by": alert.created_by,
-        "created_at": alert.created_at,
-        "updated_at": alert.updated_at,
-        "history": [
-            {
-                "at": e.at,
-                "user": e.user,
-                "action": e.action,
-                "status": e.status,
-                "note": e.note,
-                "agency": e.agency,
-            }
-            for e in alert.history
-        ],
-    }
-
-
 @alerts_app.command("list")
 def alerts_list(
     ctx: typer.Context,
@@ -143,8 +113,10 @@ def alerts_list(
     reader = app_ctx.access.reader(app_ctx.viewer(as_user))
     found = _learnt(app_ctx, reader, status=status, kind=kind, limit=limit)
     if json:
+        from nexus.finance.alerts import alert_json
+
         for alert in found.alerts:
-            line = _alert_json(alert)
+            line = alert_json(alert)
             if alert.id in found.ranks:
                 line["learnt"] = found.ranks[alert.id].to_dict()
             sys.stdout.write(orjson.dumps(line).decode() + "\n")
@@ -283,13 +255,13 @@ def alerts_show(
     json: Annotated[bool, typer.Option("--json", help="JSON instead.")] = False,
 ) -> None:
     """One alert: its reasons, history and subgraph of accounts, people and payments."""
-    from nexus.finance.alerts import payment_lines, subgraph
+    from nexus.finance.alerts import alert_json, payment_lines, subgraph
 
     app_ctx = app_context(ctx)
     reader = app_ctx.access.reader(app_ctx.viewer(as_user))
     alert = reader.alert(alert_id)
     if json:
-        sys.stdout.write(orjson.dumps(_alert_json(alert), option=orjson.OPT_INDENT_2).decode())
+        sys.stdout.write(orjson.dumps(alert_json(alert), option=orjson.OPT_INDENT_2).decode())
         sys.stdout.write("\n")
         return
     shared = f"; sent to {', '.join(sorted(alert.shared_with))}" if alert.shared_with else ""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from followthemoney import StatementEntity
 
@@ -497,3 +498,35 @@ def entity_risk(
     scored.sort(key=lambda pair: (pair[0], -len(pair[1].alerts), pair[1].entity_id))
     ranked = [risk for _, risk in scored]
     return ranked if limit is None else ranked[:limit]
+
+
+def event_json(event: AlertEvent) -> dict[str, Any]:
+    """One step of an alert's history as plain data (the command line and the API print it)."""
+    return {
+        "at": event.at,
+        "user": event.user,
+        "action": event.action,
+        "status": event.status,
+        "note": event.note,
+        "agency": event.agency,
+    }
+
+
+def alert_json(alert: AlertRecord) -> dict[str, Any]:
+    """An alert as plain data: what it is about, why, its state and its history."""
+    return {
+        "id": alert.id,
+        "kind": alert.kind,
+        "status": alert.status,
+        "score": alert.score,
+        "agency": alert.agency,
+        "shared_with": sorted(alert.shared_with),
+        "reasons": list(alert.reasons),
+        "entities": list(alert.entities),
+        "transactions": list(alert.transactions),
+        "details": alert.details,
+        "created_by": alert.created_by,
+        "created_at": alert.created_at,
+        "updated_at": alert.updated_at,
+        "history": [event_json(e) for e in alert.history],
+    }
