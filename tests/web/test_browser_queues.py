@@ -55,6 +55,14 @@ def _alerts_and_admin(browser: Browser, served: Served) -> None:
     assert check(page, "alert") == []
     page.get_by_role("button", name="Take under review").click()
     expect(page.get_by_role("status")).to_contain_text("taken under review")
+    page.get_by_label("Reason (required)").fill("salary payments of a registered employer")
+    page.get_by_label("Outcome").select_option("false_positive")
+    page.get_by_role("button", name="Close", exact=True).click()
+    expect(page.get_by_role("status")).to_be_visible()
+    closed = site.access.reader("fia_secret").alert(alert.id)
+    assert closed.status == "closed"
+    assert closed.history[-1].note and "registered employer" in closed.history[-1].note
+    assert check(page, "alert-closed") == []
     page.context.close()
     admin = new_page(browser, served)
     sign_in(admin, HIGH)
