@@ -41,7 +41,9 @@ class Caller:
     csrf: str = ""  # the session's CSRF token (empty for API tokens, which need none)
 
 
-async def caller(request: Request, found: Annotated[Services, Depends(services)]) -> Caller:
+def signed_in(request: Request, found: Annotated[Services, Depends(services)]) -> Caller:
+    """The viewer behind the request's token or session. A plain function, so FastAPI runs it
+    in its thread pool: the store lookup never holds up the event loop."""
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
         try:
@@ -57,9 +59,15 @@ async def caller(request: Request, found: Annotated[Services, Depends(services)]
         active = found.credentials.session(token)
     except AuthenticationFailed as exc:
         raise SignInRequired(str(exc)) from exc
-    if request.method not in SAFE_METHODS:
-        await _check_csrf(request, active.csrf)
     return Caller(active.viewer, "session", active.csrf)
+
+
+async def caller(request: Request, who: Annotated[Caller, Depends(signed_in)]) -> Caller:
+    """The signed-in viewer, with the CSRF check on a session's request that changes
+    something (reading the form needs the event loop, so this part stays async)."""
+    if who.via == "session" and request.method not in SAFE_METHODS:
+        await _check_csrf(request, who.csrf)
+    return who
 
 
 async def _check_csrf(request: Request, expected: str) -> None:
@@ -96,4 +104,5 @@ __all__ = [
     "SignInRequired",
     "caller",
     "reader",
+    "signed_in",
 ]
