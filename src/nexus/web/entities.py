@@ -108,8 +108,9 @@ def profile(reader: Reader, entity_id: str) -> Profile:
     ]
     judgements = [j for j in reader.judgements() if j.left_id in inside or j.right_id in inside]
     referencing: dict[str, list[EntityRef]] = defaultdict(list)
-    for other in reader.referencing(entity_id):
-        refs = entity_refs(reader, [str(other.id)])
+    others = reader.referencing(entity_id)
+    refs = entity_refs(reader, [str(other.id) for other in others])  # one read for them all
+    for other in others:
         if str(other.id) in refs:
             referencing[other.schema.label].append(refs[str(other.id)])
     alerts = [a for a in reader.alerts(keys=None) if inside & set(a.entities)]
