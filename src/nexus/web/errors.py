@@ -19,6 +19,14 @@ from nexus.web.services import services
 
 log = logging.getLogger("nexus.web")
 
+# What the library's errors mean to an HTTP client; subclasses before the classes they extend.
+LIBRARY_ERRORS: tuple[tuple[type[NexusError], int], ...] = (
+    (NotFound, 404),
+    (AccessDenied, 403),
+    (AuthenticationFailed, 401),
+    (NexusError, 400),
+)
+
 
 def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
@@ -60,21 +68,13 @@ def install_error_handlers(app: FastAPI) -> None:
             request, 403, "the form or request lacked its security token: reload the page"
         )
 
-    @app.exception_handler(NotFound)
-    async def not_found(request: Request, exc: NotFound) -> Response:
-        return error_response(request, 404, str(exc))
+    async def library_error(request: Request, exc: Exception) -> Response:
+        # The most specific class wins (FastAPI looks the exception's classes up in order).
+        status = next(code for cls, code in LIBRARY_ERRORS if isinstance(exc, cls))
+        return error_response(request, status, str(exc))
 
-    @app.exception_handler(AccessDenied)
-    async def denied(request: Request, exc: AccessDenied) -> Response:
-        return error_response(request, 403, str(exc))
-
-    @app.exception_handler(AuthenticationFailed)
-    async def authentication(request: Request, exc: AuthenticationFailed) -> Response:
-        return error_response(request, 401, str(exc))
-
-    @app.exception_handler(NexusError)
-    async def bad_input(request: Request, exc: NexusError) -> Response:
-        return error_response(request, 400, str(exc))
+    for error_class, _status in LIBRARY_ERRORS:
+        app.add_exception_handler(error_class, library_error)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
