@@ -250,3 +250,20 @@ def test_the_index_follows_new_runs_and_new_markings(loaded: AccessLayer, tmp_pa
     load(loaded, tmp_path, "more", secret, person("fia-9", "Zahid Hussain"))
     assert search(reader, "Zahid Hussain").total == 0
     assert ids(search(loaded.reader("fia_secret"), "Zahid Hussain")) == ["fia-9"]
+
+
+def test_a_search_asked_again_follows_resolution_and_new_rows(
+    loaded: AccessLayer, tmp_path: Path
+) -> None:
+    reader = loaded.reader("admin")
+    assert ids(search(reader, "Muhammad Rashid")) == ["anf-1", "anf-2", "fia-1"]
+    again = search(reader, "Muhammad Rashid")  # answered from the pages kept
+    assert ids(again) == ["anf-1", "anf-2", "fia-1"]
+    # A match joins two records: the same question now finds one entity for them.
+    evidence = frozenset(loaded.store.markings())
+    loaded.store.add_links([LinkRecord("anf-2", "fia-1", 0.99, "match", evidence)])
+    joined = search(reader, "Muhammad Rashid")
+    assert joined.total == 2
+    assert max(hit.records for hit in joined.hits) == 2
+    load(loaded, tmp_path, "more", FIA, person("fia-7", "Muhammad Rashid Baloch"))
+    assert joined.total + 1 == search(reader, "Muhammad Rashid").total

@@ -5,6 +5,8 @@ A query keeps the scope's rows only, then matches, groups by canonical id, ranks
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -57,6 +59,9 @@ _BATCH = 10_000
 _ROW_BONUS, _ROW_BONUS_CAP = 0.02, 10
 # Rows of a term counted to choose the term a query starts from.
 _COUNT_CAP = 2_000
+# Pages kept per store: a common word read again (the next page's facets, twenty analysts
+# looking up "Khan") is answered from memory until the scope's data or the index changes.
+_PAGES_KEPT = 128
 
 # Working tables of one query, private to its connection and dropped at its end.
 _work = MetaData()
@@ -68,6 +73,8 @@ _term_hits = Table(  # a visible row holding a key of a query term: once per (ro
     Column("cid", String(255), nullable=False),
     Column("term_no", Integer, nullable=False),
     Column("best", Float, nullable=False),
+    Column("weight", Float, nullable=False),  # the row's, carried so scoring needs no join
+    Column("size", Integer, nullable=False),
     **_TEMP,
 )
 _row_hits = Table(  # a visible row that matched, with its score
@@ -129,9 +136,33 @@ def _members_rows() -> Join:
     return _Driven(_members, s, s.c.entity_id == _members.c.entity_id)
 
 
+class SearchPages:
+    """The pages last searched, most recent kept; safe to share between threads."""
+
+    def __init__(self, size: int = _PAGES_KEPT) -> None:
+        self.size = size
+        self._pages: OrderedDict[tuple[Any, ...], SearchPage] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> SearchPage | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: tuple[Any, ...], page: SearchPage) -> None:
+        with self._lock:
+            self._pages[key] = page
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+
 class SQLSearch(SQLBase):
     """Writes the index (unscoped: the index holds every statement's keys) and searches it
     within a scope."""
+
+    search_pages: SearchPages
 
     # -- writing -------------------------------------------------------------------------------
     def search_index_state(self, version: str) -> IndexState:
@@ -229,6 +260,41 @@ class SQLSearch(SQLBase):
         if not scope.marking_ids or len({number for number, _, _ in groups}) < len(terms):
             # Nothing visible, or a term without a usable key: it can hold nothing.
             return SearchPage(0, (), {facet: {} for facet in SEARCH_FACETS})
+        wanted = tuple(sorted((f, tuple(sorted(v))) for f, v in (filters or {}).items()))
+        key = (
+            scope.key,
+            self.data_version(scope),
+            self._index_stamp(),
+            tuple((number, strength, tuple(keys)) for number, strength, keys in groups),
+            len(terms),
+            wanted,
+            limit,
+            offset,
+        )
+        found = self.search_pages.get(key)
+        if found is None:
+            found = self._search(scope, groups, len(terms), filters, limit, offset)
+            self.search_pages.put(key, found)
+        return found
+
+    def _index_stamp(self) -> tuple[Any, ...]:
+        """What changes whenever the index is written: its runs, when they were indexed, and
+        its last row."""
+        runs = t.search_runs.c
+        with self.engine.connect() as conn:
+            indexed = conn.execute(select(func.count(), func.max(runs.indexed_at))).one()
+            last = conn.execute(select(func.max(t.search_index.c.id))).scalar()
+        return (int(indexed[0]), indexed[1], last)
+
+    def _search(
+        self,
+        scope: Scope,
+        groups: Sequence[tuple[int, float, list[str]]],
+        terms: int,
+        filters: Mapping[str, Collection[str]] | None,
+        limit: int,
+        offset: int,
+    ) -> SearchPage:
         backend = search_backend(self.dialect.name)
         with self.engine.connect() as conn:
             sqlite = self.dialect.name == "sqlite"
@@ -238,7 +304,7 @@ class SQLSearch(SQLBase):
                     if sqlite:  # a search that failed half-way may have left its tables
                         table.drop(conn, checkfirst=True)
                     table.create(conn)
-                _match(conn, scope, backend, groups, len(terms))
+                _match(conn, scope, backend, groups, terms)
                 _add_facts(conn, scope)
                 for facet, values in sorted((filters or {}).items()):
                     _keep_only(conn, facet, values)
@@ -303,10 +369,17 @@ def _match(
         sizes[number] = int(conn.execute(select(func.count()).select_from(capped)).scalar_one())
     first = min(sizes, key=lambda number: (sizes[number], number))
     cid = func.coalesce(c.c.canonical_id, s.c.entity_id)
-    columns = ["rid", "cid", "term_no", "best"]
+    columns = ["rid", "cid", "term_no", "best", "weight", "size"]
     # One statement per step, a SELECT per (term, strength) in it.
     firsts = [
-        select(s.c.id, cid, literal_column(str(number)), literal_column(repr(strength)))
+        select(
+            s.c.id,
+            cid,
+            literal_column(str(number)),
+            literal_column(repr(strength)),
+            s.c.weight,
+            s.c.size,
+        )
         .select_from(
             s.outerjoin(c, and_(c.c.scope_key == scope.key, c.c.entity_id == s.c.entity_id))
         )
@@ -317,7 +390,14 @@ def _match(
     conn.execute(insert(_term_hits).from_select(columns, union_all(*firsts)))
     _add_members(conn, scope, select(_term_hits.c.cid).distinct())
     others = [
-        select(s.c.id, _members.c.cid, literal_column(str(number)), literal_column(repr(strength)))
+        select(
+            s.c.id,
+            _members.c.cid,
+            literal_column(str(number)),
+            literal_column(repr(strength)),
+            s.c.weight,
+            s.c.size,
+        )
         .select_from(_members_rows())
         # id + 0: found through the members' entity ids, each row then checked for the term;
         # looked up by id the other way round, SQLite would pair every member with every row
@@ -330,37 +410,31 @@ def _match(
         conn.execute(insert(_term_hits).from_select(columns, union_all(*others)))
     # A row's score: its weight times the share of the query (or of the row's own keys, when it
     # has more) that it holds. "Muhammad Rashid" scores 1 on that name, 2/3 on "… Rashid Khan".
-    held = (
-        select(
-            _term_hits.c.rid,
-            _term_hits.c.cid,
-            _term_hits.c.term_no,
-            func.max(_term_hits.c.best).label("best"),
+    h = _term_hits.c
+    if terms == 1:  # a row's best key is its share of the query
+        size = case((h.size > 1, h.size), else_=1)
+        scored = select(h.rid, h.cid, h.weight * func.max(h.best) / size).group_by(
+            h.rid, h.cid, h.weight, h.size
         )
-        .group_by(_term_hits.c.rid, _term_hits.c.cid, _term_hits.c.term_no)
-        .subquery()
-    )
-    size = case((s.c.size > terms, s.c.size), else_=terms)
-    scored = (
-        select(held.c.rid, held.c.cid, s.c.weight * func.sum(held.c.best) / size)
-        .select_from(held.join(s, s.c.id == held.c.rid))
-        .group_by(held.c.rid, held.c.cid, s.c.weight, s.c.size)
-    )
+    else:  # each term's best key, added up
+        held = (
+            select(h.rid, h.cid, h.weight, h.size, func.max(h.best).label("best"))
+            .group_by(h.rid, h.cid, h.term_no, h.weight, h.size)
+            .subquery()
+        )
+        size = case((held.c.size > terms, held.c.size), else_=terms)
+        scored = select(
+            held.c.rid, held.c.cid, held.c.weight * func.sum(held.c.best) / size
+        ).group_by(held.c.rid, held.c.cid, held.c.weight, held.c.size)
     conn.execute(insert(_row_hits).from_select(["rid", "cid", "score"], scored))
-    covering = (
-        select(_term_hits.c.cid)
-        .group_by(_term_hits.c.cid)
-        .having(func.count(distinct(_term_hits.c.term_no)) == terms)
-    )
     rows_found = func.count()
     bonus = (
         case((rows_found > _ROW_BONUS_CAP + 1, _ROW_BONUS_CAP), else_=rows_found - 1) * _ROW_BONUS
     )
-    best = (
-        select(_row_hits.c.cid, func.max(_row_hits.c.score) + bonus)
-        .where(_row_hits.c.cid.in_(covering))
-        .group_by(_row_hits.c.cid)
-    )
+    best = select(_row_hits.c.cid, func.max(_row_hits.c.score) + bonus).group_by(_row_hits.c.cid)
+    if terms > 1:  # with one term, every entity holding it holds the whole query
+        covering = select(h.cid).group_by(h.cid).having(func.count(distinct(h.term_no)) == terms)
+        best = best.where(_row_hits.c.cid.in_(covering))
     conn.execute(insert(_found).from_select(["cid", "score"], best))
     if terms > 1:
         conn.execute(delete(_members).where(_members.c.cid.not_in(select(_found.c.cid))))
@@ -494,4 +568,4 @@ def _values(conn: Connection, scope: Scope, cids: list[str]) -> dict[str, list[I
     return found
 
 
-__all__ = ["SQLSearch"]
+__all__ = ["SQLSearch", "SearchPages"]

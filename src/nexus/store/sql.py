@@ -21,7 +21,7 @@ from nexus.store.dialect import dialect_for
 from nexus.store.records import AuditEntry
 from nexus.store.resolution import SQLResolution
 from nexus.store.runs import SQLRuns
-from nexus.store.search import SQLSearch
+from nexus.store.search import SearchPages, SQLSearch
 from nexus.store.statements import SQLStatements
 from nexus.store.users import SQLUsers
 
@@ -52,6 +52,7 @@ class SQLStore(
         self._database = parsed.database
         self._lock_database = parsed.database if self.backend == "sqlite" else None
         self.audit_log = AuditLog(self.engine, self.backend, parsed.database)
+        self.search_pages = SearchPages()
 
     # -- lifecycle -----------------------------------------------------------------------------
     def migrate(self) -> None:
