@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from nexus.store import ID_PROP
+from nexus.web.views import entity_refs
 from tests.web.conftest import HIGH, LOW, PASSWORD, Site, csrf_of
 
 
@@ -109,6 +110,27 @@ def test_an_entity_profile_shows_each_value_with_its_source_and_portion_mark(sit
     assert data["id"] == str(entity.id) and data["schema"] == entity.schema.name
     names = [p for p in data["provenance"] if p["prop"] == "name"]
     assert names and names[0]["sources"][0]["dataset"] and names[0]["sources"][0]["marking"]
+
+
+def test_a_profile_names_what_each_referencing_entity_links_it_to(site: Site) -> None:
+    reader = site.access.reader(LOW)
+    # An entity of two ends (a case party, an ownership, a payment …) the clerk sees.
+    pointing = [s for s in reader.iter_statements() if s.prop_type == "entity"]
+    by_entity: dict[str, list[str]] = {}
+    for stmt in pointing:
+        by_entity.setdefault(stmt.canonical_id, []).append(stmt.value)
+    edge, targets = next((e, t) for e, t in sorted(by_entity.items()) if len(set(t)) > 1)
+    refs_of = entity_refs(reader, [edge, *targets])
+    target = refs_of[targets[0]].id
+    client = site.signed_in(LOW)
+    related = client.get(f"/api/v1/entities/{target}/related").json()
+    found = {ref["id"]: ref for refs in related.values() for ref in refs}
+    ref = found[refs_of[edge].id]
+    assert ref["via"]
+    ends = {end["id"] for end in ref["links_to"]}
+    assert ends and target not in ends  # the other end, never the entity itself
+    page = client.get(f"/entities/{target}").text
+    assert ref["links_to"][0]["caption"] in page
 
 
 def test_an_entity_the_viewer_may_not_see_is_404_exactly_like_one_that_does_not_exist(

@@ -16,7 +16,14 @@ from pydantic import BaseModel, Field
 from nexus.model import model
 from nexus.policy import Reader, assemble
 from nexus.resolve.pipeline import judge
-from nexus.store import ID_PROP, AlertRecord, JudgementRecord, LinkRecord, StoredStatement
+from nexus.store import (
+    ID_PROP,
+    AlertRecord,
+    JudgementRecord,
+    LinkRecord,
+    Marking,
+    StoredStatement,
+)
 from nexus.web.deps import AppServices, CurrentCaller, CurrentReader
 from nexus.web.marks import PageMarks
 from nexus.web.pages import render
@@ -58,6 +65,32 @@ class Record:
     statements: tuple[StoredStatement, ...]
 
 
+@dataclass(frozen=True)
+class Reference:
+    """An entity that points at the profile's: itself, the property it points with, its role
+    where it states one, and what it links the profile's entity to (the other end of a
+    payment, an ownership, a case party …)."""
+
+    entity: EntityRef
+    via: str
+    role: str
+    ends: tuple[EntityRef, ...]
+
+    @property
+    def markings(self) -> tuple[Marking, ...]:
+        return tuple(
+            dict.fromkeys([*self.entity.markings, *(m for e in self.ends for m in e.markings)])
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.entity.to_dict(),
+            "via": self.via,
+            "role": self.role,
+            "links_to": [end.to_dict() for end in self.ends],
+        }
+
+
 @dataclass
 class Profile:
     ref: EntityRef
@@ -65,7 +98,7 @@ class Profile:
     records: list[Record]
     links: list[LinkRecord]
     judgements: list[JudgementRecord]
-    referencing: dict[str, list[EntityRef]]
+    referencing: dict[str, list[Reference]]
     alerts: list[AlertRecord]
     statements: list[StoredStatement]
     entity: dict[str, Any]
@@ -107,12 +140,7 @@ def profile(reader: Reader, entity_id: str) -> Profile:
         if link.left_id in inside and link.right_id in inside
     ]
     judgements = [j for j in reader.judgements() if j.left_id in inside or j.right_id in inside]
-    referencing: dict[str, list[EntityRef]] = defaultdict(list)
-    others = reader.referencing(entity_id)
-    refs = entity_refs(reader, [str(other.id) for other in others])  # one read for them all
-    for other in others:
-        if str(other.id) in refs:
-            referencing[other.schema.label].append(refs[str(other.id)])
+    referencing = _references(reader, entity_id, inside | {entity_id})
     alerts = [a for a in reader.alerts(keys=None) if inside & set(a.entities)]
     return Profile(
         ref=entity_ref(statements),
@@ -125,6 +153,34 @@ def profile(reader: Reader, entity_id: str) -> Profile:
         statements=statements,
         entity=entity.to_dict(),
     )
+
+
+def _references(reader: Reader, entity_id: str, own: set[str]) -> dict[str, list[Reference]]:
+    """The entities pointing at this one (`own`: its id and its records' ids), by schema, each
+    with what else it points at; their references read in one audited read."""
+    others = reader.referencing(entity_id)
+    pointing: list[tuple[Any, str, str, list[str]]] = []
+    wanted: set[str] = set()
+    for other in others:
+        via, ends = "", []
+        for prop in other.schema.properties.values():
+            if prop.type.name != "entity":
+                continue
+            for value in other.get(prop.name):
+                if value in own:
+                    via = via or str(prop.label)
+                elif value not in ends:
+                    ends.append(value)
+        role = ", ".join(other.get("role", quiet=True)) if other.schema.get("role") else ""
+        pointing.append((other, via, role, ends))
+        wanted.update([str(other.id), *ends])
+    refs = entity_refs(reader, wanted)
+    found: dict[str, list[Reference]] = defaultdict(list)
+    for other, via, role, ends in pointing:
+        if str(other.id) in refs:
+            shown = tuple(dict.fromkeys(refs[end] for end in ends if end in refs))
+            found[other.schema.label].append(Reference(refs[str(other.id)], via, role, shown))
+    return dict(sorted(found.items()))
 
 
 def _label(schema: str, prop: str) -> str:
