@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 
 from nexus.finance.monitoring import monitor_store
 from nexus.store import AlertRecord
-from nexus.web.alerts import money
+from nexus.web.alerts import alert_detail, money
+from nexus.web.views import entity_refs
 from tests.web.conftest import LOW, Site, csrf_of
 
 ANALYST = "fia_secret"  # FIA's cleared analyst: the agency that owns the alerts below
@@ -183,3 +184,19 @@ def test_an_alert_the_viewer_may_not_read_is_404_like_a_missing_one(
     refused = low.post(f"/api/v1/alerts/{hidden}/close", json={"reason": "curious"})
     assert refused.status_code == 404
     assert hidden not in {a["id"] for a in low.get("/api/v1/alerts").json()["alerts"]}
+
+
+def test_a_payment_row_is_marked_by_what_it_shows_not_by_the_whole_alert(
+    site: Site, raised: list[AlertRecord]
+) -> None:
+    reader = site.access.reader(ANALYST)
+    alert = _with_payments(raised)
+    found = alert_detail(reader, alert.id)
+    line = found.payments[0]
+    assert line.sources, "the row names no party or holder"
+    shown = reader.statements_of([line.payment_id, *line.sources])
+    rested_on = {s.marking for stmts in shown.values() for s in stmts}
+    marks = set(found.payment_markings[line.payment_id])
+    assert {s.marking for s in shown[line.payment_id]} <= marks <= rested_on
+    names = entity_refs(reader, line.sources)
+    assert all(set(ref.markings) <= marks for ref in names.values())

@@ -383,26 +383,29 @@ class EntityRisk:
 PAYMENT_SIDES = (("payer", "payerAccount"), ("beneficiary", "beneficiaryAccount"))
 
 
-def _holdings(reader: Reader, payment_ids: Sequence[str]) -> list[tuple[str, str]]:
-    """(holder, account) pairs the viewer sees: ownerships (goAML signatories, registers) and
-    the parties the alerts' own payments name beside each account (the account's title)."""
+def _holdings(reader: Reader, payment_ids: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(holder, account, ownership) the viewer sees: ownerships (goAML signatories, registers),
+    with the ownership's id, and the parties the alerts' own payments name beside each account
+    (the account's title), with the ownership empty."""
     holdings: dict[str, dict[str, str]] = {}
     for stmt in reader.iter_statements(schema="Ownership"):
         if stmt.prop in ("owner", "asset"):
             holdings.setdefault(stmt.canonical_id, {})[stmt.prop] = stmt.value
-    pairs = {(h["owner"], h["asset"]) for h in holdings.values() if len(h) == 2}
+    pairs = {(h["owner"], h["asset"], oid) for oid, h in holdings.items() if len(h) == 2}
     for payment in {id(p): p for p in reader.lookup(payment_ids).values()}.values():
         for party, account in PAYMENT_SIDES:
             holders, accounts = payment.get(party), payment.get(account)
             if len(holders) == 1 and len(accounts) == 1:  # which name goes with which account
-                pairs.add((holders[0], accounts[0]))
+                pairs.add((holders[0], accounts[0], ""))
     return sorted(pairs)
 
 
 @dataclass(frozen=True)
 class PaymentLine:
     """One of an alert's payments as the viewer sees it: the amount with its currency, and each
-    side's account with the people or companies holding it (empty where none is visible)."""
+    side's account with the people or companies holding it (empty where none is visible).
+    `sources` are the ids of what the line shows besides the payment: the parties and holders
+    named, and the ownerships that tie a holder to an account (their markings mark the line)."""
 
     payment_id: str
     date: str
@@ -410,6 +413,7 @@ class PaymentLine:
     currency: str
     payer: tuple[str, ...]
     beneficiary: tuple[str, ...]
+    sources: tuple[str, ...] = ()
 
 
 def _values(payment: StatementEntity, props: tuple[str, str]) -> list[str]:
@@ -424,20 +428,29 @@ def payment_lines(reader: Reader, alert: AlertRecord) -> list[PaymentLine]:
         return []
     pairs = _holdings(reader, sorted(payments))
     named = {v for p in payments.values() for side in PAYMENT_SIDES for v in _values(p, side)}
-    entities = reader.lookup(sorted({i for pair in pairs for i in pair} | named))
-    holders: dict[str, set[str]] = {}  # account (canonical) → holders' captions
-    for owner, asset in pairs:
+    entities = reader.lookup(sorted({i for pair in pairs for i in pair[:2]} | named))
+    # account (canonical) → holders' (caption, id, ownership id or "")
+    holders: dict[str, set[tuple[str, str, str]]] = {}
+    for owner, asset, ownership in pairs:
         if owner in entities and asset in entities:
-            holders.setdefault(str(entities[asset].id), set()).add(entities[owner].caption)
+            holder = (entities[owner].caption, owner, ownership)
+            holders.setdefault(str(entities[asset].id), set()).add(holder)
     lines: list[PaymentLine] = []
     for payment in {str(p.id): p for p in payments.values()}.values():
         sides: list[tuple[str, ...]] = []
+        sources: dict[str, None] = {}
         for party, account in PAYMENT_SIDES:
-            names = {entities[p].caption for p in payment.get(party) if p in entities}
+            names: set[str] = set()
+            for named_id in payment.get(party):
+                if named_id in entities:
+                    names.add(entities[named_id].caption)
+                    sources[named_id] = None
             for account_id in payment.get(account):
                 found = entities.get(account_id)
-                if found is not None:
-                    names |= holders.get(str(found.id), set())
+                held = holders.get(str(found.id), set()) if found else set()
+                for caption, holder_id, ownership in held:
+                    names.add(caption)
+                    sources.update(dict.fromkeys(i for i in (holder_id, ownership) if i))
             sides.append(tuple(sorted(names)))
         lines.append(
             PaymentLine(
@@ -447,6 +460,7 @@ def payment_lines(reader: Reader, alert: AlertRecord) -> list[PaymentLine]:
                 str(payment.first("currency") or ""),
                 sides[0],
                 sides[1],
+                tuple(sources),
             )
         )
     return sorted(lines, key=lambda line: (line.date, line.payment_id))
@@ -462,9 +476,9 @@ def entity_risk(
     if not named:
         return []
     pairs = _holdings(reader, sorted({t for a in alerts for t in a.transactions}))
-    entities = reader.lookup(sorted(named | {i for pair in pairs for i in pair}))
+    entities = reader.lookup(sorted(named | {i for pair in pairs for i in pair[:2]}))
     holders: dict[str, set[str]] = {}  # account (canonical) → holders (canonical)
-    for owner, asset in pairs:
+    for owner, asset, _ownership in pairs:
         if owner in entities and asset in entities:
             holders.setdefault(str(entities[asset].id), set()).add(str(entities[owner].id))
     shares: dict[str, dict[int, AlertShare]] = {}

@@ -26,7 +26,7 @@ from nexus.finance.alerts import (
     transition,
 )
 from nexus.policy import AccessLayer, Reader, Viewer
-from nexus.store import ALERT_STATUSES, AlertRecord, Marking
+from nexus.store import ALERT_STATUSES, AlertRecord, Marking, StoredStatement
 from nexus.web.deps import AppServices, CurrentCaller, CurrentReader
 from nexus.web.marks import PageMarks
 from nexus.web.pages import render
@@ -148,8 +148,8 @@ def available_actions(alert: AlertRecord) -> tuple[Action, ...]:
 class AlertDetail:
     alert: AlertRecord
     payments: list[PaymentLine]
-    # payment id → the markings its row rests on: its own statements and the alert's evidence
-    # (the holders named beside an account come from statements the alert rests on).
+    # payment id → the markings of what its row shows: the payment's statements, the names of
+    # the parties and holders it names, and the ownerships that tie holders to accounts.
     payment_markings: dict[str, tuple[Marking, ...]]
     subjects: list[EntityRef]  # the people, companies and accounts it names, as visible
     owned: bool  # the viewer's agency owns it (or the viewer administers): they may act on it
@@ -157,27 +157,43 @@ class AlertDetail:
     recipients: tuple[str, ...]  # agencies it could be disseminated to
 
 
+def _ownerships(read: dict[str, list[StoredStatement]]) -> set[str]:
+    return {i for i, stmts in read.items() if stmts and stmts[0].schema == "Ownership"}
+
+
 def alert_detail(reader: Reader, alert_id: int) -> AlertDetail:
     """One alert as the viewer may see it; `NotFound` (404) when they may not read it."""
     alert = reader.alert(alert_id)
     lines = payment_lines(reader, alert)
-    payments = reader.statements_of([line.payment_id for line in lines]) if lines else {}
-    evidence = reader.store.markings()
-    shared = [evidence[i] for i in sorted(alert.evidence) if i in evidence]
-    parties = [s.value for stmts in payments.values() for s in stmts if s.prop in PAYMENT_PARTIES]
-    refs = entity_refs(reader, [*alert.entities, *parties])
+    sources = {i for line in lines for i in line.sources}
+    read = reader.statements_of([*(line.payment_id for line in lines), *sources]) if lines else {}
+    parties = [
+        s.value
+        for line in lines
+        for s in read.get(line.payment_id, ())
+        if s.prop in PAYMENT_PARTIES
+    ]
+    refs = entity_refs(reader, [*alert.entities, *parties, *sources])
+    ownerships = _ownerships(read)
     subjects = sorted(
-        {r.id: r for r in refs.values()}.values(), key=lambda r: (r.schema_label, r.caption)
+        {r.id: r for i, r in refs.items() if i not in ownerships}.values(),
+        key=lambda r: (r.schema_label, r.caption),
     )
+    marked: dict[str, tuple[Marking, ...]] = {}
+    for line in lines:
+        found = [s.marking for s in read.get(line.payment_id, ())]
+        for source in line.sources:
+            if source in ownerships:  # the tie itself: who holds which account
+                found += [s.marking for s in read[source] if s.prop in ("owner", "asset")]
+            elif source in refs:
+                found += refs[source].markings
+        marked[line.payment_id] = tuple(dict.fromkeys(found))
     owned = reader.viewer.is_admin or reader.viewer.agency == alert.agency
     agencies = {u.agency for u in reader.store.users()} - {alert.agency, *alert.shared_with}
     return AlertDetail(
         alert=alert,
         payments=lines,
-        payment_markings={
-            pid: tuple(dict.fromkeys([*(s.marking for s in stmts), *shared]))
-            for pid, stmts in payments.items()
-        },
+        payment_markings=marked,
         subjects=subjects,
         owned=owned,
         actions=available_actions(alert) if owned else (),
