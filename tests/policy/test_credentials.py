@@ -363,3 +363,42 @@ def test_using_a_token_is_recorded_at_most_once_a_minute(
         lambda: getattr(credentials.store.get_api_token(token_id), "last_used", None),
     )
     assert recorded == ONCE_A_MINUTE
+
+
+def test_a_refused_token_and_an_expired_session_are_audited_without_the_secret(
+    credentials: Credentials, clock: Clock
+) -> None:
+    clerk = credentials.access.viewer("fia_clerk")
+    token_id, token = credentials.create_token(clerk, "fia_clerk")
+    credentials.revoke_token(clerk, token_id)
+    for sent in (token, "nx_made-up"):
+        with pytest.raises(AuthenticationFailed):
+            credentials.token_viewer(sent, client="10.0.0.7 curl/8")
+    refused = actions(credentials.store, "auth.token_refused")
+    assert [d["reason"] for _, d in refused] == ["revoked or user removed", "unknown"]
+    assert refused[0][1]["token"] == token_id and refused[1][1]["client"] == "10.0.0.7 curl/8"
+    session = credentials.sign_in("fia_clerk", PASSWORD).token
+    clock.advance(hours=2)
+    for _ in range(2):  # the end is recorded once, however often the cookie comes back
+        with pytest.raises(AuthenticationFailed):
+            credentials.session(session, client="10.0.0.8")
+    ended = actions(credentials.store, "auth.session_ended")
+    assert ended == [("auth.session_ended", {"reason": "idle", "client": "10.0.0.8"})]
+    assert token not in audit_text(credentials.store) and session not in audit_text(
+        credentials.store
+    )
+
+
+def test_sessions_ended_long_ago_are_deleted_at_a_later_sign_in(
+    credentials: Credentials, clock: Clock
+) -> None:
+    old = credentials.sign_in("fia_clerk", PASSWORD).token
+    credentials.sign_out(old)
+    clock.advance(days=29)
+    credentials.sign_in("fia_clerk", PASSWORD)
+    assert credentials.store.get_session(token_hash(old)) is not None  # kept a month
+    clock.advance(days=2)
+    current = credentials.sign_in("fia_clerk", PASSWORD).token
+    assert credentials.store.get_session(token_hash(old)) is None
+    assert credentials.session(current).viewer.name == "fia_clerk"
+    assert ("auth.sessions_purged", {"sessions": 1}) in actions(credentials.store, "auth.")

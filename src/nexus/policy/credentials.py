@@ -46,6 +46,9 @@ TOUCH_EVERY = timedelta(minutes=1)
 OPERATOR = "(operator)"
 #: The audit's actor for a failed sign-in: someone who claimed to be a user.
 SIGN_IN_ACTOR = "(sign-in)"
+#: Ended and expired sessions are deleted this long after they end (at the next sign-in); the
+#: audit keeps the sign-ins and sign-outs.
+SESSION_KEEP_DAYS = 30
 
 Clock = Callable[[], datetime]
 
@@ -192,6 +195,9 @@ class Credentials:
             )
         )
         self.store.append_audit(user.name, "auth.sign_in", {"client": client})
+        purged = self.store.purge_sessions(_stamp(now - timedelta(days=SESSION_KEEP_DAYS)))
+        if purged:
+            self.store.append_audit(OPERATOR, "auth.sessions_purged", {"sessions": purged})
         return SignedIn(viewer=Viewer.from_user(user), csrf=csrf, expires_at=expires, token=token)
 
     def _verify(self, password_hash: str, password: str) -> bool:
@@ -207,10 +213,11 @@ class Credentials:
             self._decoy = self.hasher.hash(secrets.token_urlsafe(16))
         self._verify(self._decoy, password[:MAX_PASSWORD_LENGTH])
 
-    def session(self, token: str) -> ActiveSession:
+    def session(self, token: str, *, client: str = "") -> ActiveSession:
         """The session this token opened, or `AuthenticationFailed` when it is unknown, ended,
         unused for longer than `web.session_idle_minutes` or older than
-        `web.session_absolute_hours`. Records its use at most once a minute."""
+        `web.session_absolute_hours` (the expiry is audited, with `client`). Records its use at
+        most once a minute."""
         now = self.clock()
         digest = token_hash(token)
         # Found by its hash: timing differences in the lookup say nothing about the token.
@@ -230,7 +237,10 @@ class Credentials:
             or user is None
         ):
             # Ended for good: raising the limits later must not bring it back.
-            self.store.end_session(digest, _stamp(now))
+            if self.store.end_session(digest, _stamp(now)):
+                why = "idle" if now < expires and user is not None else "expired"
+                detail = {"reason": why if user is not None else "user removed", "client": client}
+                self.store.append_audit(record.user, "auth.session_ended", detail)
             raise AuthenticationFailed(SESSION_FAILED)
         if idle >= TOUCH_EVERY:
             self.store.touch_session(digest, _stamp(now))
@@ -287,14 +297,19 @@ class Credentials:
         self.store.append_audit(actor.audit_name, "token.list", {"user": owner})
         return self.store.api_tokens(owner)
 
-    def token_viewer(self, token: str) -> Viewer:
+    def token_viewer(self, token: str, *, client: str = "") -> Viewer:
         """The user an API token acts for, or `AuthenticationFailed` when it is unknown or
-        revoked. Records its use at most once a minute."""
-        if not token.startswith(TOKEN_PREFIX):
-            raise AuthenticationFailed(TOKEN_FAILED)
-        record = self.store.api_token_by_hash(token_hash(token))
+        revoked; a refusal is audited with `client` (a token sent is meant, unlike a missing
+        cookie). Records its use at most once a minute."""
+        record = None
+        if token.startswith(TOKEN_PREFIX):
+            record = self.store.api_token_by_hash(token_hash(token))
         user = None if record is None else self.store.get_user(record.user)
         if record is None or record.revoked_at is not None or user is None:
+            detail = {"client": client, "token": None if record is None else record.id}
+            detail["reason"] = "unknown" if record is None else "revoked or user removed"
+            actor = SIGN_IN_ACTOR if record is None else record.user
+            self.store.append_audit(actor, "auth.token_refused", detail)
             raise AuthenticationFailed(TOKEN_FAILED)
         now = self.clock()
         if record.last_used is None or now - _moment(record.last_used) >= TOUCH_EVERY:

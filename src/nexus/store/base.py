@@ -330,6 +330,10 @@ class StatementStore(ABC):
         """End a session still open; returns whether there was one."""
 
     @abstractmethod
+    def purge_sessions(self, before: str) -> int:
+        """Delete sessions that ended, or expired, before `before`; returns how many."""
+
+    @abstractmethod
     def end_sessions(self, user: str, at: str) -> int:
         """End every open session of a user; returns how many."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, insert, select, update
+from sqlalchemy import ColumnElement, Table, delete, insert, select, update
 
 from nexus.store import tables as t
 from nexus.store.records import CredentialRecord, SessionRecord, TokenRecord
@@ -82,6 +82,12 @@ class SQLCredentials(SQLBase):
 
     def end_session(self, token_hash: str, at: str) -> bool:
         return bool(self._update(t.sessions, *_open_session(token_hash), ended_at=at))
+
+    def purge_sessions(self, before: str) -> int:
+        sessions = t.sessions.c
+        gone = (sessions.ended_at < before) | (sessions.expires_at < before)
+        with self._write() as conn:
+            return int(conn.execute(delete(t.sessions).where(gone)).rowcount or 0)
 
     def end_sessions(self, user: str, at: str) -> int:
         open_ones = (t.sessions.c.user == user, t.sessions.c.ended_at.is_(None))

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from nexus.exceptions import AuthenticationFailed
-from nexus.web.deps import CSRF_FIELD, SESSION_COOKIE, AppServices, CurrentCaller
+from nexus.web.deps import CSRF_FIELD, SESSION_COOKIE, AppServices, CurrentCaller, client_of
 from nexus.web.pages import render
 
 pages = APIRouter(tags=["auth"])
@@ -82,9 +82,8 @@ def sign_in(
             target=target,
             status=403,
         )
-    client = request.client.host if request.client else ""
     try:
-        signed = services.credentials.sign_in(username.strip(), password, client=client)
+        signed = services.credentials.sign_in(username.strip(), password, client=client_of(request))
     except AuthenticationFailed as exc:
         return _form(
             request, services, message=str(exc), username=username, target=target, status=401

@@ -47,7 +47,9 @@ def signed_in(request: Request, found: Annotated[Services, Depends(services)]) -
     authorization = request.headers.get("authorization", "")
     if authorization.lower().startswith("bearer "):
         try:
-            viewer = found.credentials.token_viewer(authorization[7:].strip())
+            viewer = found.credentials.token_viewer(
+                authorization[7:].strip(), client=client_of(request)
+            )
         except AuthenticationFailed as exc:
             raise SignInRequired(str(exc)) from exc
         # A token is sent deliberately by a script, never by a browser on its own: no CSRF.
@@ -56,10 +58,16 @@ def signed_in(request: Request, found: Annotated[Services, Depends(services)]) -
     if not token:
         raise SignInRequired("sign in first")
     try:
-        active = found.credentials.session(token)
+        active = found.credentials.session(token, client=client_of(request))
     except AuthenticationFailed as exc:
         raise SignInRequired(str(exc)) from exc
     return Caller(active.viewer, "session", active.csrf)
+
+
+def client_of(request: Request) -> str:
+    """Who is calling, as the audit records it: the address and the browser."""
+    address = request.client.host if request.client else ""
+    return f"{address} {request.headers.get('user-agent', '')}".strip()[:255]
 
 
 async def caller(request: Request, who: Annotated[Caller, Depends(signed_in)]) -> Caller:
@@ -103,6 +111,7 @@ __all__ = [
     "CurrentReader",
     "SignInRequired",
     "caller",
+    "client_of",
     "reader",
     "signed_in",
 ]
