@@ -14,6 +14,8 @@ from typing import Any
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import Connection
 
+from nexus.exceptions import StoreError
+
 STATEMENT_COLUMNS = (
     "id",
     "entity_id",
@@ -60,6 +62,19 @@ class Dialect(ABC):
     def size_on_disk(self, conn: Connection, url_database: str | None) -> int: ...
 
 
+def _busy_timeout_ms() -> int:
+    """How long SQLite waits for a lock held by another connection (writers queue on
+    nexus.store.locking first, so this is only a backstop): `NEXUS_SQLITE_BUSY_TIMEOUT_MS`,
+    30 s unless set."""
+    value = os.environ.get("NEXUS_SQLITE_BUSY_TIMEOUT_MS", "30000")
+    try:
+        return max(0, int(value))
+    except ValueError:
+        raise StoreError(
+            f"NEXUS_SQLITE_BUSY_TIMEOUT_MS must be a whole number of milliseconds, not {value!r}"
+        ) from None
+
+
 class SQLiteDialect(Dialect):
     name = "sqlite"
 
@@ -79,7 +94,7 @@ class SQLiteDialect(Dialect):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={_busy_timeout_ms()}")
             cursor.execute("PRAGMA cache_size=-262144")
             # Upserts keep a statement journal per row; in memory it costs a third less time.
             cursor.execute("PRAGMA temp_store=MEMORY")
